@@ -1,0 +1,123 @@
+"""``python -m ctdash``: set up, inspect and fill the database from a terminal."""
+
+from __future__ import annotations
+
+import functools
+import logging
+
+import click
+from sqlalchemy import Engine, func, select
+
+from ctdash import demo
+from ctdash.config import get_settings
+from ctdash.db import head_revision, make_engine, schema_revision, session_scope
+from ctdash.errors import CtdashError
+from ctdash.models import (
+    Attachment,
+    AuditEvent,
+    Comment,
+    Finding,
+    Partner,
+    PartnerRole,
+    Project,
+    Theme,
+    User,
+)
+from ctdash.seed import initialise
+
+
+def user_errors(command):
+    """Show ctdash's own errors as one line, as click does, instead of a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except CtdashError as error:
+            raise click.ClickException(str(error)) from None
+
+    return wrapper
+
+
+def _engine() -> Engine:
+    return make_engine(get_settings().database_url)
+
+
+@click.group(help="Changing Tracks dashboard: manage the database behind the app.")
+def main() -> None:
+    logging.basicConfig(level=logging.ERROR)  # the one-line messages below say all a terminal user needs
+
+
+@main.command(
+    help="Create or upgrade the database schema and add the real partner services and themes. "
+    "Safe to run again: it never overwrites edits made in the app."
+)
+@user_errors
+def init() -> None:
+    engine = _engine()
+    report = initialise(engine)
+    click.echo(f"Database ready at {get_settings().display_url} (schema {schema_revision(engine)}).")
+    click.echo(
+        f"Added {report.partners_added} partner services and {report.themes_added} themes."
+        if report.changed
+        else "Nothing to add: the seed data is already there."
+    )
+
+
+@main.command(
+    help="Load the fictional example dataset (services, projects, findings, comments, attachments), "
+    "labelled 'Example data' everywhere in the app. With --remove, take it out again."
+)
+@click.option("--remove", is_flag=True, help="Delete all example data; real data is left untouched.")
+@user_errors
+def demo_command(remove: bool) -> None:
+    engine = _engine()
+    initialise(engine)
+    with session_scope(engine) as session:
+        report = demo.remove(session) if remove else demo.load(session)
+    verb = "Removed" if remove else "Loaded"
+    if not any(vars(report).values()):
+        click.echo("No example data to remove." if remove else "The example data is already loaded.")
+        return
+    click.echo(
+        f"{verb} example data: {report.partners} services, {report.projects} projects, "
+        f"{report.findings} findings, {report.comments} comments, {report.attachments} attachments."
+    )
+
+
+demo_command.name = "demo"
+
+
+@main.command(help="Show the database URL (password hidden), the schema revision and row counts.")
+@user_errors
+def info() -> None:
+    settings = get_settings()
+    engine = _engine()
+    click.echo(f"Database: {settings.display_url}")
+    current = schema_revision(engine)
+    head = head_revision()
+    click.echo(
+        f"Schema:   {current or 'empty'}"
+        + ("" if current == head else f" (latest is {head}; run `python -m ctdash init`)")
+    )
+    if current is None:
+        return
+    with session_scope(engine) as session:
+        for label, model in [
+            ("partner services", Partner),
+            ("partner roles", PartnerRole),
+            ("themes", Theme),
+            ("projects", Project),
+            ("findings", Finding),
+            ("attachments", Attachment),
+            ("comments", Comment),
+            ("users", User),
+            ("audit events", AuditEvent),
+        ]:
+            total = session.scalar(select(func.count()).select_from(model))
+            line = f"  {label:<17}{total:>8}"
+            if hasattr(model, "is_example"):
+                examples = session.scalar(select(func.count()).select_from(model).where(model.is_example))
+                if examples:
+                    line += f"  ({examples} example)"
+            click.echo(line)

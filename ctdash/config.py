@@ -1,0 +1,104 @@
+"""Settings, read once from the environment and ``.streamlit/secrets.toml``.
+
+This is the only module that reads ``os.environ``. Secrets are parsed from the
+TOML files Streamlit would use, without importing Streamlit, so the CLI, tests
+and benchmarks see exactly the settings the app sees.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+from ctdash.errors import ConfigError
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+DATA_DIR = PROJECT_DIR / "data"
+DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'ctdash.db'}"
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+URL_EXAMPLE = "sqlite:///data/ctdash.db or postgresql+psycopg://user:password@host:5432/ctdash"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    timezone: str = "Europe/London"
+    # Streamlit holds a whole upload in memory (streamlit#9218), so keep this modest
+    # and in step with server.maxUploadSize in .streamlit/config.toml.
+    upload_max_mb: int = 10
+    upload_max_files: int = 5
+    cookie_key: str | None = None
+
+    @property
+    def url(self) -> URL:
+        return make_url(self.database_url)
+
+    @property
+    def display_url(self) -> str:
+        """The database URL with any password masked, safe to print."""
+        return self.url.render_as_string(hide_password=True)
+
+
+def _read_secrets() -> dict:
+    """Merge the user-level and project-level secrets files, project winning."""
+    merged: dict = {}
+    for path in (Path.home() / ".streamlit" / "secrets.toml", PROJECT_DIR / ".streamlit" / "secrets.toml"):
+        if path.is_file():
+            try:
+                merged.update(tomllib.loads(path.read_text(encoding="utf-8")))
+            except tomllib.TOMLDecodeError as error:
+                raise ConfigError(f"{path} is not valid TOML ({error}); fix or remove it and start again.") from None
+    return merged
+
+
+def normalise_database_url(raw: str) -> str:
+    """Check a database URL and pin PostgreSQL to the psycopg 3 driver."""
+    raw = raw.strip()
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(f"The database URL {raw[:60]!r} is not a valid URL; use a form like {URL_EXAMPLE}.") from None
+    backend = url.get_backend_name()
+    if backend not in SUPPORTED_BACKENDS:
+        raise ConfigError(f"ctdash supports SQLite and PostgreSQL, not {backend!r}; use a URL like {URL_EXAMPLE}.")
+    if backend == "postgresql":
+        if url.drivername != "postgresql+psycopg":
+            url = url.set(drivername="postgresql+psycopg")
+        if not url.database:
+            raise ConfigError(f"The PostgreSQL URL names no database; add it at the end, as in {URL_EXAMPLE}.")
+    elif url.database and url.database != ":memory:" and not Path(url.database).is_absolute():
+        # Relative SQLite paths are taken from the project folder, not the current directory,
+        # so `streamlit run` and `python -m ctdash` find the same file wherever they start.
+        url = url.set(database=str(PROJECT_DIR / url.database))
+    return url.render_as_string(hide_password=False)
+
+
+def _as_int(name: str, value: object, low: int, high: int) -> int:
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a whole number, not {value!r}.") from None
+    if not low <= number <= high:
+        raise ConfigError(f"{name} must be between {low} and {high}, not {number}.")
+    return number
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The settings in force; environment variables win over secrets."""
+    secrets = _read_secrets()
+    env = os.environ
+    raw_url = env.get("CTDASH_DATABASE_URL") or secrets.get("database_url") or DEFAULT_DATABASE_URL
+    return Settings(
+        database_url=normalise_database_url(raw_url),
+        upload_max_mb=_as_int(
+            "CTDASH_UPLOAD_MAX_MB", env.get("CTDASH_UPLOAD_MAX_MB") or secrets.get("upload_max_mb", 10), 1, 50
+        ),
+        cookie_key=env.get("CTDASH_COOKIE_KEY") or secrets.get("cookie_key"),
+    )

@@ -1,0 +1,313 @@
+"""A fictional example dataset, so a newcomer can see a populated dashboard.
+
+Everything here is made up and flagged ``is_example``; the services are fictional too, so no
+finding or project is ever attributed to a real music service. The UI labels every such item
+"Example data", and ``remove`` takes it all out again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ctdash.db import bump_revision
+from ctdash.models import (
+    Attachment,
+    AttachmentBlob,
+    Comment,
+    CommentKind,
+    Finding,
+    FindingKind,
+    FindingStatus,
+    Partner,
+    PartnerRole,
+    PartnerRoleKind,
+    Project,
+    ProjectStage,
+    Theme,
+    Visibility,
+)
+
+EXAMPLE_PREFIX = "Example: "
+
+# Fictional services, placed on the map in open country so nobody mistakes them for a real hub.
+SERVICES = [
+    ("example-northmoor", "Northmoor Music Hub", "North East", 55.05, -2.05),
+    ("example-fenwick", "Fenwick Music Service", "East Midlands", 52.95, -0.55),
+    ("example-harrowdale", "Harrowdale Music Trust", "South West", 51.05, -3.45),
+]
+
+PROJECTS = [
+    # service index, cycle, stage, title, question, themes
+    (
+        0,
+        "2023-24",
+        ProjectStage.COMPLETE,
+        "Whole-class lessons in rural schools",
+        "What stops children in small rural schools carrying on after whole-class tuition?",
+        ["rural-and-geographic-access", "progression-and-ensembles"],
+    ),
+    (
+        0,
+        "2024-25",
+        ProjectStage.ANALYSIS,
+        "Transport and ensemble attendance",
+        "Does shared transport change who comes to area ensembles?",
+        ["rural-and-geographic-access"],
+    ),
+    (
+        1,
+        "2024-25",
+        ProjectStage.SHARING,
+        "Co-designing the band programme with young people",
+        "How do young people want the band programme to change?",
+        ["youth-voice-and-co-design", "repertoire-and-musical-genres"],
+    ),
+    (
+        1,
+        "2025-26",
+        ProjectStage.DATA_COLLECTION,
+        "Remissions that families actually use",
+        "Why do eligible families not take up free lessons?",
+        ["pricing-remissions-and-instrument-access", "socio-economic-disadvantage"],
+    ),
+    (
+        2,
+        "2025-26",
+        ProjectStage.PLANNING,
+        "Adaptive instruments in special schools",
+        "Which adaptive instruments and teaching approaches help pupils with complex needs take part?",
+        ["send", "workforce-diversity-and-training"],
+    ),
+    (
+        2,
+        "2026-27",
+        ProjectStage.PROPOSED,
+        "Tutor training on cultural repertoire",
+        "How confident are tutors teaching music from their pupils' own traditions?",
+        ["ethnicity-and-culture", "workforce-diversity-and-training"],
+    ),
+]
+
+FINDINGS = [
+    # project index, kind, status, visibility, title, summary
+    (
+        0,
+        FindingKind.BARRIER,
+        FindingStatus.PUBLISHED,
+        Visibility.PUBLIC,
+        "Lessons end when the visiting tutor stops coming",
+        "In the example schools, most pupils stopped playing within a term of whole-class tuition ending.",
+    ),
+    (
+        0,
+        FindingKind.ENABLER,
+        FindingStatus.PUBLISHED,
+        Visibility.PUBLIC,
+        "A loan instrument that goes home keeps pupils playing",
+        "Pupils allowed to take the instrument home were far more likely to join a follow-on group.",
+    ),
+    (
+        1,
+        FindingKind.INSIGHT,
+        FindingStatus.PUBLISHED,
+        Visibility.GROUP,
+        "Parents plan around the bus timetable, not the rehearsal",
+        "Interviews suggest the last bus home decides attendance more than the day of the week.",
+    ),
+    (
+        1,
+        FindingKind.BARRIER,
+        FindingStatus.SUBMITTED,
+        Visibility.GROUP,
+        "Ensembles meet where the buses do not run",
+        "Three of the four example ensembles meet at venues with no evening bus service.",
+    ),
+    (
+        2,
+        FindingKind.ENABLER,
+        FindingStatus.PUBLISHED,
+        Visibility.PUBLIC,
+        "Young people choosing the repertoire doubled sign-ups",
+        "When a youth panel picked half the pieces, sign-ups for the example band doubled.",
+    ),
+    (
+        2,
+        FindingKind.INSIGHT,
+        FindingStatus.PUBLISHED,
+        Visibility.GROUP,
+        "Youth panels need paid time from staff",
+        "Panels worked when a staff member had protected time to support them.",
+    ),
+    (
+        3,
+        FindingKind.BARRIER,
+        FindingStatus.DRAFT,
+        Visibility.GROUP,
+        "The remission form asks for documents families do not have",
+        "Early interviews point to the evidence the form asks for, not awareness of the scheme.",
+    ),
+    (
+        3,
+        FindingKind.ENABLER,
+        FindingStatus.RETURNED,
+        Visibility.GROUP,
+        "Schools that apply on a family's behalf",
+        "Where the school office filled in the form, take-up was much higher.",
+    ),
+    (
+        4,
+        FindingKind.INSIGHT,
+        FindingStatus.SUBMITTED,
+        Visibility.GROUP,
+        "Staff want to see adaptive instruments in use before choosing",
+        "Tutors asked for demonstrations rather than catalogues.",
+    ),
+    (
+        4,
+        FindingKind.ENABLER,
+        FindingStatus.PUBLISHED,
+        Visibility.PUBLIC,
+        "Sessions led with the class teacher, not instead of them",
+        "Joint planning with class teachers made sessions accessible to more pupils.",
+    ),
+]
+
+COMMENTS = [
+    (0, CommentKind.SUPPORT, "We saw the same pattern in our example schools; a follow-on club helped."),
+    (0, CommentKind.CHALLENGE, "How many schools is this based on? It would help to show the sample size."),
+    (2, CommentKind.QUESTION, "Did you ask the young people themselves, or only their parents?"),
+    (4, CommentKind.SUPPORT, "Great to see youth voice leading to a measurable change."),
+    (4, CommentKind.CHALLENGE, "Was sign-up the right measure? Retention after a term might tell more."),
+]
+
+ATTACHMENTS = [
+    (0, "example-attendance-summary.csv", "text/csv", b"school,pupils_start,pupils_after_one_term\nA,28,4\nB,30,6\n"),
+    (4, "example-youth-panel-notes.txt", "text/plain", b"Example data: notes from a fictional youth panel meeting.\n"),
+]
+
+
+@dataclass(frozen=True)
+class DemoReport:
+    partners: int
+    projects: int
+    findings: int
+    comments: int
+    attachments: int
+
+
+def has_demo(session: Session) -> bool:
+    return bool(session.scalar(select(func.count(Partner.id)).where(Partner.is_example)))
+
+
+def load(session: Session, *, today: dt.date | None = None) -> DemoReport:
+    """Add the example dataset unless it is already there."""
+    if has_demo(session):
+        return DemoReport(0, 0, 0, 0, 0)
+    now = dt.datetime.now(dt.UTC)
+    today = today or now.date()
+    themes = {theme.slug: theme for theme in session.scalars(select(Theme))}
+    partners = []
+    for slug, name, region, latitude, longitude in SERVICES:
+        partner = Partner(
+            slug=slug,
+            name=EXAMPLE_PREFIX + name,
+            short_name=name,
+            region=region,
+            local_authority="Example area (fictional)",
+            latitude=latitude,
+            longitude=longitude,
+            is_example=True,
+        )
+        partner.roles = [
+            PartnerRole(role=PartnerRoleKind.ACTION_RESEARCH),
+            PartnerRole(role=PartnerRoleKind.WORKING_GROUP),
+        ]
+        partners.append(partner)
+    session.add_all(partners)
+
+    projects = []
+    for service, cycle, stage, title, question, theme_slugs in PROJECTS:
+        start_year = int(cycle[:4])
+        projects.append(
+            Project(
+                partner=partners[service],
+                cycle=cycle,
+                stage=stage,
+                title=title,
+                research_question=question,
+                start_date=dt.date(start_year, 9, 1),
+                end_date=dt.date(start_year + 1, 7, 31),
+                lead_contact="Example contact (fictional)",
+                summary=f"Example data. {question}",
+                is_example=True,
+                themes=[themes[slug] for slug in theme_slugs if slug in themes],
+            )
+        )
+    session.add_all(projects)
+
+    findings = []
+    for number, (project, kind, status, visibility, title, summary) in enumerate(FINDINGS):
+        created = now - dt.timedelta(days=60 - 5 * number)
+        findings.append(
+            Finding(
+                project=projects[project],
+                partner=projects[project].partner,
+                kind=kind,
+                status=status,
+                visibility=visibility,
+                title=title,
+                summary=summary,
+                evidence_type="Interviews and attendance data",
+                themes=list(projects[project].themes),
+                is_example=True,
+                created_at=created,
+                updated_at=created,
+                published_at=created + dt.timedelta(days=2) if status == FindingStatus.PUBLISHED else None,
+                return_reason="Please add how many families took part." if status == FindingStatus.RETURNED else None,
+            )
+        )
+    session.add_all(findings)
+
+    for finding, kind, body in COMMENTS:
+        session.add(Comment(finding=findings[finding], kind=kind, body=body, is_example=True))
+    for finding, filename, content_type, data in ATTACHMENTS:
+        session.add(
+            Attachment(
+                finding=findings[finding],
+                filename=filename,
+                content_type=content_type,
+                size_bytes=len(data),
+                sha256=hashlib.sha256(data).hexdigest(),
+                is_example=True,
+                blob=AttachmentBlob(data=data),
+            )
+        )
+    session.flush()
+    return DemoReport(len(partners), len(projects), len(findings), len(COMMENTS), len(ATTACHMENTS))
+
+
+def remove(session: Session) -> DemoReport:
+    """Delete every example row; real partners and anything not flagged as example stay."""
+    counts = DemoReport(
+        partners=session.scalar(select(func.count(Partner.id)).where(Partner.is_example)) or 0,
+        projects=session.scalar(select(func.count(Project.id)).where(Project.is_example)) or 0,
+        findings=session.scalar(select(func.count(Finding.id)).where(Finding.is_example)) or 0,
+        comments=session.scalar(select(func.count(Comment.id)).where(Comment.is_example)) or 0,
+        attachments=session.scalar(select(func.count(Attachment.id)).where(Attachment.is_example)) or 0,
+    )
+    # Children first, explicitly: bulk deletes skip ORM cascades, and SQLite may have foreign keys off
+    # in someone's own shell.
+    example_attachments = select(Attachment.id).where(Attachment.is_example)
+    session.execute(delete(AttachmentBlob).where(AttachmentBlob.attachment_id.in_(example_attachments)))
+    for model in (Attachment, Comment, Finding, Project):
+        session.execute(delete(model).where(model.is_example))
+    example_partners = select(Partner.id).where(Partner.is_example)
+    session.execute(delete(PartnerRole).where(PartnerRole.partner_id.in_(example_partners)))
+    session.execute(delete(Partner).where(Partner.is_example))
+    bump_revision(session)  # bulk deletes skip the flush hook
+    return counts

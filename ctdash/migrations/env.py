@@ -1,0 +1,31 @@
+"""Alembic environment: one connection handed in by ctdash.db, or the URL from ctdash's settings."""
+
+from alembic import context
+from sqlalchemy import create_engine
+
+from ctdash.config import get_settings
+from ctdash.models import Base
+
+target_metadata = Base.metadata
+
+
+def run_with(connection) -> None:
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table instead
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+connection = context.config.attributes.get("connection")
+if connection is not None:
+    run_with(connection)
+else:
+    url = context.config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        run_with(connection)
+    engine.dispose()

@@ -1,0 +1,366 @@
+"""The shared database schema, as SQLAlchemy 2.0 typed models.
+
+Alembic owns the schema (``ctdash/migrations``); these classes describe it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+from typing import Annotated
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    Date,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores naive UTC, returns aware UTC: SQLite keeps no zone, so we normalise on the way in and out."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("ctdash stores aware datetimes only; pass a UTC time")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+# Every constraint gets a predictable name, so Alembic batch migrations on SQLite can find it.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+int_pk = Annotated[int, mapped_column(Integer, primary_key=True)]
+created = Annotated[dt.datetime, mapped_column(UTCDateTime, default=utcnow, nullable=False)]
+updated = Annotated[dt.datetime, mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow, nullable=False)]
+short_text = Annotated[str, mapped_column(String(200))]
+example_flag = Annotated[bool, mapped_column(Boolean, default=False, server_default="0", nullable=False, index=True)]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _enum(cls: type[enum.Enum], name: str) -> Enum:
+    # Stored as plain strings with a CHECK constraint: portable, and readable in a SQL shell.
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=40,
+        values_callable=lambda members: [member.value for member in members],
+        validate_strings=True,
+    )
+
+
+class PartnerRoleKind(enum.StrEnum):
+    ACTION_RESEARCH = "action_research_partner"
+    WORKING_GROUP = "working_group_member"
+
+
+class ProjectStage(enum.StrEnum):
+    PROPOSED = "proposed"
+    PLANNING = "planning"
+    DATA_COLLECTION = "data collection"
+    ANALYSIS = "analysis"
+    SHARING = "sharing findings"
+    COMPLETE = "complete"
+    PAUSED = "paused"
+
+
+class FindingKind(enum.StrEnum):
+    ENABLER = "enabler"
+    BARRIER = "barrier"
+    INSIGHT = "insight"
+
+
+class FindingStatus(enum.StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+    PUBLISHED = "published"
+    RETURNED = "returned"
+
+
+class Visibility(enum.StrEnum):
+    GROUP = "working_group"
+    PUBLIC = "public"
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    FACILITATOR = "facilitator"
+    MEMBER = "member"
+
+
+class CommentKind(enum.StrEnum):
+    SUPPORT = "support"
+    CHALLENGE = "challenge"
+    QUESTION = "question"
+
+
+class Partner(Base):
+    """A music service or hub lead organisation in the programme."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int_pk]
+    # Stable key used by the seed: admins may rename a service without the seed re-adding it.
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[short_text] = mapped_column(unique=True)
+    short_name: Mapped[str] = mapped_column(String(80))
+    lead_organisation: Mapped[str | None] = mapped_column(String(200))
+    region: Mapped[str | None] = mapped_column(String(80), index=True)
+    local_authority: Mapped[str | None] = mapped_column(String(200))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    website: Mapped[str | None] = mapped_column(String(300))
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1", index=True)
+    is_example: Mapped[example_flag]
+    created_at: Mapped[created]
+    updated_at: Mapped[updated]
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    roles: Mapped[list[PartnerRole]] = relationship(
+        back_populates="partner", cascade="all, delete-orphan", order_by="PartnerRole.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (
+        CheckConstraint("latitude IS NULL OR (latitude BETWEEN -90 AND 90)", name="latitude_range"),
+        CheckConstraint("longitude IS NULL OR (longitude BETWEEN -180 AND 180)", name="longitude_range"),
+    )
+
+
+class PartnerRole(Base):
+    """One role a partner held: action research in a cycle, or working-group membership since a year.
+
+    ``cycle`` and ``since_year`` stay empty where the programme's public facts do not say.
+    """
+
+    __tablename__ = "partner_roles"
+
+    id: Mapped[int_pk]
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    role: Mapped[PartnerRoleKind] = mapped_column(_enum(PartnerRoleKind, "partner_role_kind"), index=True)
+    cycle: Mapped[str | None] = mapped_column(String(7))  # academic year, e.g. "2024-25"
+    since_year: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(String(300))
+
+    partner: Mapped[Partner] = relationship(back_populates="roles")
+
+
+class Theme(Base):
+    __tablename__ = "themes"
+
+    id: Mapped[int_pk]
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name: Mapped[short_text] = mapped_column(unique=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+
+
+project_themes = Table(
+    "project_themes",
+    Base.metadata,
+    Column("project_id", ForeignKey("projects.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+finding_themes = Table(
+    "finding_themes",
+    Base.metadata,
+    Column("finding_id", ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
+    Column("theme_id", ForeignKey("themes.id", ondelete="CASCADE"), primary_key=True, index=True),
+)
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int_pk]
+    username: Mapped[str] = mapped_column(String(60), unique=True)  # stored lower-case
+    display_name: Mapped[short_text]
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(100))
+    role: Mapped[Role] = mapped_column(_enum(Role, "user_role"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"), index=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[created]
+    updated_at: Mapped[updated]
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    partner: Mapped[Partner | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Project(Base):
+    """One action-research cycle of a partner."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int_pk]
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    cycle: Mapped[str] = mapped_column(String(7), index=True)
+    title: Mapped[short_text]
+    research_question: Mapped[str | None] = mapped_column(Text)
+    stage: Mapped[ProjectStage] = mapped_column(_enum(ProjectStage, "project_stage"), index=True)
+    start_date: Mapped[dt.date | None] = mapped_column(Date)
+    end_date: Mapped[dt.date | None] = mapped_column(Date)
+    lead_contact: Mapped[str | None] = mapped_column(String(200))
+    summary: Mapped[str | None] = mapped_column(Text)
+    is_example: Mapped[example_flag]
+    created_at: Mapped[created]
+    updated_at: Mapped[updated]
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    partner: Mapped[Partner] = relationship()
+    themes: Mapped[list[Theme]] = relationship(secondary=project_themes, order_by=Theme.position)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Finding(Base):
+    __tablename__ = "findings"
+
+    id: Mapped[int_pk]
+    title: Mapped[short_text]
+    summary: Mapped[str] = mapped_column(Text, default="")  # markdown, sanitised on the way out
+    kind: Mapped[FindingKind] = mapped_column(_enum(FindingKind, "finding_kind"), index=True)
+    partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
+    project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    evidence_type: Mapped[str | None] = mapped_column(String(80))
+    status: Mapped[FindingStatus] = mapped_column(
+        _enum(FindingStatus, "finding_status"), default=FindingStatus.DRAFT, index=True
+    )
+    return_reason: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[Visibility] = mapped_column(
+        _enum(Visibility, "visibility"), default=Visibility.GROUP, index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    is_example: Mapped[example_flag]
+    created_at: Mapped[created]
+    updated_at: Mapped[updated]
+    published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    partner: Mapped[Partner] = relationship()
+    project: Mapped[Project | None] = relationship()
+    author: Mapped[User | None] = relationship()
+    themes: Mapped[list[Theme]] = relationship(secondary=finding_themes, order_by=Theme.position)
+    attachments: Mapped[list[Attachment]] = relationship(
+        back_populates="finding", cascade="all, delete-orphan", order_by="Attachment.id"
+    )
+    comments: Mapped[list[Comment]] = relationship(
+        back_populates="finding", cascade="all, delete-orphan", order_by="Comment.id"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+    __table_args__ = (Index("ix_findings_status_visibility_published", "status", "visibility", "published_at"),)
+
+
+class Attachment(Base):
+    """An attachment's metadata; the bytes live in ``attachment_blobs`` so listing never loads them."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int_pk]
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[short_text]
+    content_type: Mapped[str] = mapped_column(String(100))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    is_example: Mapped[example_flag]
+    created_at: Mapped[created]
+
+    finding: Mapped[Finding] = relationship(back_populates="attachments")
+    blob: Mapped[AttachmentBlob] = relationship(cascade="all, delete-orphan", single_parent=True, lazy="raise")
+
+
+class AttachmentBlob(Base):
+    __tablename__ = "attachment_blobs"
+
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Comment(Base):
+    """Support and challenge from the working group on a finding."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int_pk]
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    kind: Mapped[CommentKind] = mapped_column(_enum(CommentKind, "comment_kind"), default=CommentKind.SUPPORT)
+    body: Mapped[str] = mapped_column(Text)
+    is_example: Mapped[example_flag]
+    created_at: Mapped[created]
+    updated_at: Mapped[updated]
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    finding: Mapped[Finding] = relationship(back_populates="comments")
+    author: Mapped[User | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AuditEvent(Base):
+    """Who did what, when: one row per change to a finding, project, partner or user, and per sign-in."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int_pk]
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    actor: Mapped[str] = mapped_column(String(120))  # kept as text: the trail outlives the account
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    entity_type: Mapped[str] = mapped_column(String(40), index=True)
+    entity_id: Mapped[int | None] = mapped_column(Integer)
+    summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class DataRevision(Base):
+    """A single row whose counter goes up with every committed write: the cache key for reads."""
+
+    __tablename__ = "data_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

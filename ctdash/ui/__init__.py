@@ -1,0 +1,104 @@
+"""Shared Streamlit plumbing for pages: the engine, sessions, cached reads and error display.
+
+Pages import this module, never ``ctdash.db`` directly, so there is one way to reach the database
+and one place where errors turn into messages.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from ctdash import db
+from ctdash.config import get_settings
+from ctdash.errors import CtdashError
+from ctdash.seed import initialise
+from ctdash.viewer import ANONYMOUS, Viewer
+
+log = logging.getLogger("ctdash")
+T = TypeVar("T")
+UNEXPECTED = (
+    "Something went wrong on our side and has been logged. Try again in a moment; "
+    "if it keeps happening, tell the Changing Tracks programme team what you were doing."
+)
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _engine(database_url: str) -> Engine:
+    # Created once per process and URL; a failure is not cached, so the next rerun tries again.
+    engine = db.make_engine(database_url)
+    try:
+        initialise(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def engine() -> Engine:
+    """The process-wide engine for the configured database, migrated and seeded on first use."""
+    return _engine(get_settings().database_url)
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Show ctdash errors as one sentence and stop the page; log anything else and say only that it failed."""
+    try:
+        yield
+    except CtdashError as error:
+        st.error(str(error), icon=":material/error:")
+        st.stop()
+    except Exception:
+        log.exception("unexpected error on a page")
+        st.error(UNEXPECTED, icon=":material/error:")
+        st.stop()
+
+
+def start() -> None:
+    """Make sure the database is ready; on failure explain what to do and stop the run."""
+    with user_errors():
+        engine()
+
+
+@contextlib.contextmanager
+def open_session() -> Iterator[Session]:
+    """A session on the shared engine that commits on success; errors are shown and stop the page."""
+    with user_errors(), db.session_scope(engine()) as session:
+        yield session
+
+
+def viewer() -> Viewer:
+    """The person looking at this run."""
+    return st.session_state.get("ctdash_viewer", ANONYMOUS)
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _cached(_func: Callable, name: str, database_url: str, revision: int, viewer: Viewer, kwargs: tuple):
+    with db.session_scope(_engine(database_url)) as session:
+        return _func(session, viewer=viewer, **dict(kwargs))
+
+
+def read(func: Callable[..., T], /, **kwargs) -> T:
+    """Call a read service through the cache.
+
+    The key holds the function, the database, the data revision (so any write anywhere is seen
+    at once) and the viewer (so one person's rows are never served to another).
+    """
+    settings = get_settings()
+    with open_session() as session:
+        revision = db.current_revision(session)
+    with user_errors():
+        return _cached(
+            func,
+            f"{func.__module__}.{func.__qualname__}",
+            settings.database_url,
+            revision,
+            viewer(),
+            tuple(sorted(kwargs.items())),
+        )

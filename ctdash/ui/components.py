@@ -1,0 +1,77 @@
+"""Reusable pieces of page: headers, number rows, finding cards, the example-data notice."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ctdash.overview import Count, FindingCard, Overview
+from ctdash.seed import Programme
+from ctdash.ui import charts
+from ctdash.ui.format import label, local_time, plain
+
+EXAMPLE_BADGE = ":orange-badge[:material/science: Example data]"
+KIND_BADGES = {
+    "enabler": ":green-badge[:material/trending_up: Enabler]",
+    "barrier": ":red-badge[:material/block: Barrier]",
+    "insight": ":blue-badge[:material/lightbulb: Insight]",
+}
+VISIBILITY_BADGES = {
+    "public": ":gray-badge[:material/public: Public]",
+    "working_group": ":violet-badge[:material/group: Working group only]",
+}
+
+
+def programme_intro(programme: Programme) -> None:
+    st.title(f"{programme.name}: inclusion dashboard")
+    st.caption(
+        f"{programme.working_group} · led by {programme.lead} · funded by {programme.funder} · "
+        f"peer network facilitated by {programme.network_facilitator} · formerly {programme.formerly}"
+    )
+    left, right = st.columns(2, gap="large")
+    left.markdown(programme.about + "\n\n" + programme.sharing)
+    right.markdown(programme.working_group_about)
+
+
+def example_notice(overview: Overview) -> None:
+    examples = overview.example_partners + sum(count.examples for count in overview.findings_by_kind)
+    if examples:
+        st.info(
+            "This dashboard currently holds **example data**: fictional services, projects and findings, "
+            "each marked *Example data*, for trying ctdash out. The 15 real partner services are counted "
+            "separately. An administrator removes the examples with `python -m ctdash demo --remove`.",
+            icon=":material/science:",
+        )
+
+
+def key_numbers(overview: Overview) -> None:
+    by_role = {count.label: count.total for count in overview.partners_by_role}
+    columns = st.columns(5)
+    columns[0].metric("Partner services", overview.partners, border=True)
+    columns[1].metric("Action research partners", by_role.get("Action research partners", 0), border=True)
+    columns[2].metric("Working group members", by_role.get("Working group members", 0), border=True)
+    columns[3].metric("Research projects", overview.projects, border=True)
+    columns[4].metric("Findings you can see", overview.findings, border=True)
+
+
+def count_chart(counts: list[Count], *, title: str, noun: str, key: str) -> None:
+    """A bar chart with its data as a sentence underneath, so it reads without sight or colour."""
+    with st.container(border=True):
+        if any(count.total for count in counts):
+            st.altair_chart(charts.bar_chart(counts, title=title), width="stretch", key=key)
+        else:
+            st.markdown(f"**{title}**")
+        st.caption(charts.describe(counts, noun=noun))
+
+
+def finding_cards(cards: list[FindingCard], *, empty: str) -> None:
+    if not cards:
+        st.caption(empty)
+        return
+    for card in cards:
+        with st.container(border=True):
+            st.markdown(f"**{plain(card.title)}**")
+            badges = [KIND_BADGES.get(card.kind, label(card.kind)), VISIBILITY_BADGES.get(card.visibility, "")]
+            if card.is_example:
+                badges.append(EXAMPLE_BADGE)
+            st.markdown(" ".join(badges))
+            st.caption(f"{plain(card.partner)} · published {local_time(card.published_at)}")

@@ -1,0 +1,30 @@
+"""Turning stored values into text for people: times in Europe/London, safe inline text."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from zoneinfo import ZoneInfo
+
+from ctdash.config import get_settings
+
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def local_time(value: dt.datetime | None, *, with_time: bool = False) -> str:
+    """A stored UTC time as people in the UK read it, e.g. '3 March 2026' or '3 March 2026, 14:05'."""
+    if value is None:
+        return ""
+    local = value.astimezone(ZoneInfo(get_settings().timezone))
+    text = f"{local.day} {local:%B %Y}"
+    return f"{text}, {local:%H:%M}" if with_time else text
+
+
+def plain(text: str) -> str:
+    """User text shown inside Streamlit markdown exactly as typed: no links, images, HTML or formatting."""
+    return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+
+
+def label(value: str) -> str:
+    """An enum value as a heading word: 'data collection' -> 'Data collection'."""
+    return value.replace("_", " ").capitalize()
