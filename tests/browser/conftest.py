@@ -1,0 +1,71 @@
+"""Real-browser fixtures: the app served by ``streamlit run`` and Debian's headless Chromium via Playwright.
+
+Without Chromium (or the playwright package) these tests skip, unless ``CTDASH_REQUIRE_BROWSER=1``.
+On failure a screenshot of the page is saved under ``test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from ctdash import db
+from ctdash.seed import initialise
+from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, streamlit_server
+
+REQUIRE_BROWSER = os.environ.get("CTDASH_REQUIRE_BROWSER") == "1"
+ARTIFACTS = PROJECT_DIR / "test-artifacts"
+
+
+def _unavailable(reason: str) -> None:
+    if REQUIRE_BROWSER:
+        pytest.fail(f"{reason} (CTDASH_REQUIRE_BROWSER=1, so this is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _unavailable("the playwright package is not installed")
+    if not Path(CHROMIUM).exists():
+        _unavailable(f"no Chromium at {CHROMIUM}; install Debian's chromium and chromium-driver")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    """A running app on a fresh, seeded SQLite database; yields (base URL, database URL)."""
+    database_url = f"sqlite:///{tmp_path / 'ctdash.db'}"
+    engine = db.make_engine(database_url)
+    initialise(engine)
+    engine.dispose()
+    with streamlit_server(database_url) as base:
+        yield base, database_url
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call" and report.failed:
+        page = item.funcargs.get("page")
+        if page is not None:
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', item.name)}.png"), full_page=True)
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    yield page
+    context.close()

@@ -1,0 +1,69 @@
+import pytest
+
+from ctdash.config import PROJECT_DIR, get_settings, normalise_database_url
+from ctdash.db import check_connection, make_engine
+from ctdash.errors import ConfigError, DatabaseUnavailable
+
+
+def test_default_database_is_sqlite_under_data(monkeypatch):
+    monkeypatch.delenv("CTDASH_DATABASE_URL", raising=False)
+    settings = get_settings()
+    assert settings.database_url == f"sqlite:///{PROJECT_DIR / 'data' / 'ctdash.db'}"
+    assert settings.timezone == "Europe/London"
+
+
+def test_environment_url_wins(monkeypatch, tmp_path):
+    monkeypatch.setenv("CTDASH_DATABASE_URL", f"sqlite:///{tmp_path}/x.db")
+    assert get_settings().database_url == f"sqlite:///{tmp_path}/x.db"
+
+
+def test_relative_sqlite_path_is_taken_from_the_project_folder():
+    assert normalise_database_url("sqlite:///data/other.db") == f"sqlite:///{PROJECT_DIR / 'data' / 'other.db'}"
+
+
+def test_postgresql_urls_use_psycopg_3():
+    url = normalise_database_url("postgresql://u:p@db.example:5432/ctdash")
+    assert url == "postgresql+psycopg://u:p@db.example:5432/ctdash"
+
+
+@pytest.mark.parametrize(
+    ("raw", "says"),
+    [
+        ("not a url", "is not a valid URL"),
+        ("mysql://u:p@host/db", "supports SQLite and PostgreSQL, not 'mysql'"),
+        ("postgresql://u:p@host:5432", "names no database"),
+    ],
+)
+def test_bad_database_url_gets_one_clear_sentence(raw, says):
+    with pytest.raises(ConfigError, match=says) as caught:
+        normalise_database_url(raw)
+    assert "postgresql+psycopg://user:password@host:5432/ctdash" in str(caught.value) or "database" in str(caught.value)
+
+
+def test_display_url_hides_the_password(monkeypatch):
+    monkeypatch.setenv("CTDASH_DATABASE_URL", "postgresql://ctdash:secret@db.example/ctdash")
+    assert "secret" not in get_settings().display_url
+
+
+def test_upload_limit_must_be_a_sensible_number(monkeypatch):
+    monkeypatch.setenv("CTDASH_UPLOAD_MAX_MB", "lots")
+    with pytest.raises(ConfigError, match="whole number"):
+        get_settings()
+
+
+def test_unreachable_server_says_what_to_check():
+    engine = make_engine("postgresql+psycopg://nobody:pw@127.0.0.1:9/ctdash")
+    with pytest.raises(DatabaseUnavailable, match=r"Cannot reach the database server at 127\.0\.0\.1:9; check"):
+        check_connection(engine)
+
+
+def test_cli_reports_an_unreachable_server_in_one_line(monkeypatch):
+    from click.testing import CliRunner
+
+    from ctdash.cli import main
+
+    monkeypatch.setenv("CTDASH_DATABASE_URL", "postgresql://nobody:pw@127.0.0.1:9/ctdash")
+    result = CliRunner().invoke(main, ["init"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Cannot reach the database server at 127.0.0.1:9")
+    assert "Traceback" not in result.output

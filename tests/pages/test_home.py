@@ -1,0 +1,77 @@
+import pytest
+
+from ctdash import db, demo
+from tests.pages.conftest import APP
+
+
+def _metrics(at):
+    return {metric.label: metric.value for metric in at.metric}
+
+
+def _text(at):
+    return "\n".join(element.value for element in at.markdown)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_home_shows_the_fifteen_partners_numbers(app_database, open_app):
+    at = open_app()
+    assert not at.exception
+    assert at.title[0].value == "Changing Tracks: inclusion dashboard"
+    metrics = _metrics(at)
+    assert metrics["Partner services"] == "15"
+    assert metrics["Action research partners"] == "9"
+    assert metrics["Working group members"] == "15"
+    assert metrics["Research projects"] == "0"
+    assert "No findings have been published yet." in [caption.value for caption in at.caption]
+
+
+def test_home_labels_example_data_and_hides_group_only_findings_from_visitors(app_database, open_app):
+    engine = db.make_engine(app_database)
+    with db.session_scope(engine) as session:
+        demo.load(session)
+    engine.dispose()
+    at = open_app()
+    assert not at.exception
+    assert "example data" in at.info[0].value
+    text = _text(at)
+    assert "Young people choosing the repertoire doubled sign" in text
+    assert "Youth panels need paid time from staff" not in text  # published, but working group only
+    assert "Example data" in text
+    assert _metrics(at)["Partner services"] == "15"
+
+
+def test_home_sees_a_write_from_elsewhere_at_once(app_database, open_app):
+    at = open_app()
+    assert _metrics(at)["Research projects"] == "0"
+    engine = db.make_engine(app_database)
+    with db.session_scope(engine) as session:
+        demo.load(session)
+    engine.dispose()
+    at.run()
+    assert _metrics(at)["Research projects"] == "6"
+
+
+def test_home_charts_have_a_text_alternative(app_database, open_app):
+    at = open_app()
+    captions = [caption.value for caption in at.caption]
+    assert "Research projects: none yet." in captions
+    assert "Findings you can see: none yet." in captions
+
+
+def test_database_down_gives_a_clear_message_not_a_stack_trace(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CTDASH_DATABASE_URL", "postgresql://nobody:pw@127.0.0.1:9/ctdash")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert at.error[0].value.startswith("Cannot reach the database server at 127.0.0.1:9; check that PostgreSQL")
+    assert not at.metric
+
+
+def test_bad_database_url_gives_a_clear_message(monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CTDASH_DATABASE_URL", "mysql://u:p@host/db")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert "supports SQLite and PostgreSQL" in at.error[0].value
