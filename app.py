@@ -1,11 +1,25 @@
-"""ctdash entry point: page setup, database check, navigation."""
+"""ctdash entry point: page setup, database check, sign-in, navigation built for the viewer's role."""
 
 import streamlit as st
 
 from ctdash import ui
+from ctdash.ui import auth, navigation
 
 st.set_page_config(page_title="Changing Tracks dashboard", page_icon=":material/diversity_3:", layout="wide")
 ui.start()
 
-pages = [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)]
-st.navigation(pages).run()
+with st.sidebar:
+    st.markdown("### Changing Tracks")
+    menu_area = st.container()
+    st.divider()
+    who_area, sign_out_area = st.container(), st.container()
+
+viewer = auth.authenticate(sign_out_area)
+account = auth.current_account()
+navigation.who(viewer, account.partner_name if account else None, who_area)
+notice = auth.take_notice()
+if notice:
+    st.info(notice, icon=":material/info:")
+page = navigation.build(viewer, setup_needed=ui.setup_needed(), menu_area=menu_area)
+ui.shell_ran()
+page.run()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import os
+import secrets
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,14 @@ DATA_DIR = PROJECT_DIR / "data"
 DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'ctdash.db'}"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 URL_EXAMPLE = "sqlite:///data/ctdash.db or postgresql+psycopg://user:password@host:5432/ctdash"
+MIN_COOKIE_KEY_BYTES = 32
+COOKIE_KEY_FILE = ".cookie_key"
+COOKIE_KEY_HOWTO = (
+    "set CTDASH_COOKIE_KEY (or cookie_key in .streamlit/secrets.toml) to a random value of at least 32 "
+    'characters, for example the output of: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+)
+# Keys printed in documentation or upstream examples: known to everyone, so never accepted.
+KNOWN_EXAMPLE_KEYS = {"some_key", "some_signature_key", "abcdef", "random_signature_key", "changeme", "secret"}
 
 
 @dataclass(frozen=True)
@@ -102,3 +111,37 @@ def get_settings() -> Settings:
         ),
         cookie_key=env.get("CTDASH_COOKIE_KEY") or secrets.get("cookie_key"),
     )
+
+
+def cookie_key(settings: Settings) -> str:
+    """The key that signs the remember-me cookie.
+
+    From CTDASH_COOKIE_KEY or secrets; failing that, for SQLite, a random key generated once and
+    kept in an owner-only file beside the database, so a fresh install needs no setup. A shared
+    PostgreSQL deployment must set the key itself: every replica has to use the same one.
+    """
+    if settings.cookie_key:
+        key = settings.cookie_key.strip()
+        lowered = key.lower()
+        if lowered in KNOWN_EXAMPLE_KEYS or "example" in lowered or "changeme" in lowered:
+            raise ConfigError(f"The cookie key is an example value that anyone could know; {COOKIE_KEY_HOWTO}.")
+        if len(key.encode("utf-8")) < MIN_COOKIE_KEY_BYTES:
+            raise ConfigError(f"The cookie key is shorter than {MIN_COOKIE_KEY_BYTES} characters; {COOKIE_KEY_HOWTO}.")
+        return key
+    url = settings.url
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        raise ConfigError(f"A shared database needs a cookie key that every replica uses; {COOKIE_KEY_HOWTO}.")
+    path = Path(url.database).parent / COOKIE_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process made it first; read theirs
+        else:
+            with os.fdopen(descriptor, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+    key = path.read_text().strip()
+    if len(key) < MIN_COOKIE_KEY_BYTES:
+        raise ConfigError(f"The cookie key file {path} is damaged; delete it and start again to make a new one.")
+    return key

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ctdash.config import normalise_database_url
 from ctdash.errors import DatabaseUnavailable
-from ctdash.models import DataRevision
+from ctdash.models import DataRevision, SignInAttempt
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
@@ -174,5 +174,6 @@ def bump_revision(session: Session) -> None:
 def _bump_on_flush(session: Session, _flush_context) -> None:
     # Any ORM write bumps the shared counter in the same transaction, so caches keyed
     # by it can never miss a change, whichever replica or CLI made it.
-    if any(not isinstance(obj, DataRevision) for obj in session.new | session.dirty | session.deleted):
+    # Sign-in attempts change nothing anyone reads through the cache, so they leave it warm.
+    if any(not isinstance(obj, (DataRevision, SignInAttempt)) for obj in session.new | session.dirty | session.deleted):
         bump_revision(session)

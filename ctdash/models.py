@@ -29,6 +29,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
+from ctdash import clock
+
 
 class UTCDateTime(TypeDecorator):
     """Stores naive UTC, returns aware UTC: SQLite keeps no zone, so we normalise on the way in and out."""
@@ -48,7 +50,7 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
+    return clock.now()
 
 
 # Every constraint gets a predictable name, so Alembic batch migrations on SQLite can find it.
@@ -354,6 +356,19 @@ class AuditEvent(Base):
     entity_type: Mapped[str] = mapped_column(String(40), index=True)
     entity_id: Mapped[int | None] = mapped_column(Integer)
     summary: Mapped[str] = mapped_column(Text, default="")
+
+
+class SignInAttempt(Base):
+    """One try at signing in, for any username typed, known or not, so lockout reveals nothing."""
+
+    __tablename__ = "sign_in_attempts"
+
+    id: Mapped[int_pk]
+    username: Mapped[str] = mapped_column(String(80))
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    outcome: Mapped[str] = mapped_column(String(10))  # "success", "failure" or "locked"
+
+    __table_args__ = (Index("ix_sign_in_attempts_username_at", "username", "at"),)
 
 
 class DataRevision(Base):

@@ -7,6 +7,7 @@ from ctdash.overview import load_overview
 from ctdash.seed import load_programme
 from ctdash.ui import components
 
+ui.guard(__file__)
 overview = ui.read(load_overview)
 components.programme_intro(load_programme())
 components.example_notice(overview)

@@ -4,9 +4,16 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from ctdash.config import get_settings
-from ctdash.models import Base
+from ctdash.models import Base, UTCDateTime
 
 target_metadata = Base.metadata
+
+
+def render_item(type_, obj, autogen_context):
+    # UTCDateTime is a Python-side conversion over a plain DATETIME: revisions must not import models.
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime()"
+    return False
 
 
 def run_with(connection) -> None:
@@ -15,6 +22,7 @@ def run_with(connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table instead
         compare_type=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()

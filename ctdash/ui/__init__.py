@@ -14,8 +14,9 @@ from typing import TypeVar
 import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from streamlit.runtime.pages_manager import PagesManager
 
-from ctdash import db
+from ctdash import access, db, users
 from ctdash.config import get_settings
 from ctdash.errors import CtdashError
 from ctdash.seed import initialise
@@ -102,3 +103,53 @@ def read(func: Callable[..., T], /, **kwargs) -> T:
             viewer(),
             tuple(sorted(kwargs.items())),
         )
+
+
+FLASH = "_ctdash_flash"
+SHELL_RAN = "_ctdash_shell_ran"
+
+
+def shell_ran() -> None:
+    """Called by app.py once sign-in and navigation are done for this run."""
+    st.session_state[SHELL_RAN] = True
+
+
+def done(message: str) -> None:
+    """After a successful change: rerun so the page shows the new state, with ``message`` on top."""
+    st.session_state[FLASH] = message
+    st.rerun()
+
+
+def setup_needed() -> bool:
+    """True while no account exists: the app then offers the first-run form."""
+    with open_session() as session:
+        return users.count_users(session) == 0
+
+
+def guard(page_file: str) -> Viewer:
+    """Every page's first line: refuse politely, and stop, unless this viewer may see the page now."""
+    from ctdash.ui import auth
+
+    if not st.session_state.pop(SHELL_RAN, False):
+        # With a pages/ folder, Streamlit's legacy multipage mode runs a page script on its own,
+        # without app.py, until st.navigation has run once in the process: the first request a
+        # fresh server gets, and every AppTest rerun. Show nothing; go round again through app.py.
+        PagesManager.uses_pages_directory = False
+        st.rerun()
+    current = viewer()
+    file = page_file.rsplit("/", 1)[-1]
+    reason = access.refusal(current, file, setup_needed=setup_needed())
+    if reason:
+        st.info(reason, icon=":material/lock:")
+        if not current.signed_in and access.refusal(current, "sign_in.py", setup_needed=False) is None:
+            st.page_link("pages/sign_in.py", label="Sign in", icon=":material/login:")
+        st.stop()
+    flash = st.session_state.pop(FLASH, None)
+    if flash:
+        st.success(flash, icon=":material/check_circle:")
+    account = auth.current_account()
+    if account and account.must_change_password and file != "account.py":
+        st.warning("Choose a new password before you go on: yours was set by an administrator.", icon=":material/key:")
+        st.page_link("pages/account.py", label="Change my password", icon=":material/key:")
+        st.stop()
+    return current

@@ -4,8 +4,15 @@ from ctdash.models import Partner, PartnerRole, PartnerRoleKind, Theme
 from ctdash.seed import load_programme, seed
 
 ACTION_RESEARCH = {
-    "Cambridgeshire", "Cornwall", "Essex", "Hertfordshire", "Hull", "Liverpool Resonate", "Norfolk",
-    "Southampton", "Waltham Forest",
+    "Cambridgeshire",
+    "Cornwall",
+    "Essex",
+    "Hertfordshire",
+    "Hull",
+    "Liverpool Resonate",
+    "Norfolk",
+    "Southampton",
+    "Waltham Forest",
 }
 OTHER_MEMBERS = {"Calderdale", "Ealing", "Luton", "Northamptonshire", "Thurrock", "Milton Keynes"}
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 
 import pytest
+from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from ctdash import db
@@ -13,10 +15,29 @@ from ctdash.seed import initialise
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
+@pytest.fixture(autouse=True)
+def _navigation_mode_as_in_the_server(monkeypatch):
+    """Run app.py on every AppTest run, as the real server does.
+
+    AppTest 1.67 resets ``PagesManager.uses_pages_directory`` before each run; with a pages/ folder
+    that puts it in legacy multipage mode, which runs the page script alone, skipping app.py. The
+    server leaves that mode for good on the first st.navigation call, so tests do the same.
+    """
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
 @pytest.fixture
 def app_database(monkeypatch, database_url) -> str:
     """A migrated, seeded database that the app under test will use."""
     monkeypatch.setenv("CTDASH_DATABASE_URL", database_url)
+    if database_url.startswith("postgresql"):
+        monkeypatch.setenv("CTDASH_COOKIE_KEY", secrets.token_urlsafe(48))  # required for a shared database
     engine = db.make_engine(database_url)
     initialise(engine)
     engine.dispose()
@@ -27,7 +48,8 @@ def app_database(monkeypatch, database_url) -> str:
 def open_app():
     """Start app.py in AppTest and return it after the first run."""
 
-    def run(timeout: float = 30) -> AppTest:
-        return AppTest.from_file(APP, default_timeout=timeout).run()
+    def run(page: str | None = None, timeout: float = 30) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=timeout).run()
+        return at.switch_page(page).run() if page else at
 
     return run

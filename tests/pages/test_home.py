@@ -3,6 +3,8 @@ import pytest
 from ctdash import db, demo
 from tests.pages.conftest import APP
 
+HOME = "pages/home.py"
+
 
 def _metrics(at):
     return {metric.label: metric.value for metric in at.metric}
@@ -14,7 +16,7 @@ def _text(at):
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_home_shows_the_fifteen_partners_numbers(app_database, open_app):
-    at = open_app()
+    at = open_app(HOME)
     assert not at.exception
     assert at.title[0].value == "Changing Tracks: inclusion dashboard"
     metrics = _metrics(at)
@@ -30,7 +32,7 @@ def test_home_labels_example_data_and_hides_group_only_findings_from_visitors(ap
     with db.session_scope(engine) as session:
         demo.load(session)
     engine.dispose()
-    at = open_app()
+    at = open_app(HOME)
     assert not at.exception
     assert "example data" in at.info[0].value
     text = _text(at)
@@ -41,7 +43,7 @@ def test_home_labels_example_data_and_hides_group_only_findings_from_visitors(ap
 
 
 def test_home_sees_a_write_from_elsewhere_at_once(app_database, open_app):
-    at = open_app()
+    at = open_app(HOME)
     assert _metrics(at)["Research projects"] == "0"
     engine = db.make_engine(app_database)
     with db.session_scope(engine) as session:
@@ -52,7 +54,7 @@ def test_home_sees_a_write_from_elsewhere_at_once(app_database, open_app):
 
 
 def test_home_charts_have_a_text_alternative(app_database, open_app):
-    at = open_app()
+    at = open_app(HOME)
     captions = [caption.value for caption in at.caption]
     assert "Research projects: none yet." in captions
     assert "Findings you can see: none yet." in captions

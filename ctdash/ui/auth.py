@@ -1,0 +1,150 @@
+"""Sign-in with streamlit-authenticator over the accounts in the shared database.
+
+``authenticate()`` runs once per script run, in app.py: it builds the one Authenticate object
+(a second one in the same run breaks its cookie component), restores a remembered sign-in from
+the cookie, and then checks the account in the database, so a deactivated person's cookie stops
+working at once. Lockout and the audit trail wrap the authenticator's own login.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import streamlit_authenticator as stauth
+from streamlit_authenticator.utilities.exceptions import LoginError
+
+from ctdash import users
+from ctdash.config import cookie_key, get_settings
+from ctdash.users import Account
+from ctdash.viewer import ANONYMOUS, Viewer
+
+COOKIE_NAME = "ctdash_auth"
+COOKIE_DAYS = 7
+AUTHENTICATOR = "_ctdash_authenticator"
+ACCOUNT = "ctdash_account"
+VIEWER = "ctdash_viewer"
+NOTICE = "_ctdash_auth_notice"
+WRONG = (
+    "That username and password do not match. Check both and try again; after 5 failed tries a "
+    "username is locked for 15 minutes."
+)
+LOCKED = (
+    "Too many failed sign-ins for this username. It is locked for 15 minutes from the last try; "
+    "wait, then try again, or ask the programme team to reset your password."
+)
+DEACTIVATED = (
+    "You have been signed out because your account is no longer active. Ask the programme team if this is a mistake."
+)
+
+
+def _guard_login(authenticator: stauth.Authenticate, known: set[str]) -> None:
+    """Wrap the authenticator's login with lockout and recording (its own counter is per process only)."""
+    from ctdash import ui  # imported here: ctdash.ui imports this module
+
+    controller = authenticator.authentication_controller
+    original = controller.login
+
+    def login(username=None, password=None, *args, **kwargs):
+        if not username:  # restoring from the cookie, or an empty form
+            if password and not username:
+                raise LoginError("Enter your username as well as your password.")
+            return original(username, password, *args, **kwargs)
+        name = users.normalise_username(username)
+        if not password:
+            raise LoginError("Enter your password as well as your username.")
+        with ui.open_session() as session:
+            locked = users.locked_until(session, name) is not None
+            if locked:
+                users.record_locked_attempt(session, name)
+        if locked:
+            raise LoginError(LOCKED)
+        succeeded = bool(original(username, password, *args, **kwargs))
+        if not succeeded and name not in known:
+            users.password_matches(password, None)  # same time as a wrong password for a real name
+        with ui.open_session() as session:
+            users.record_sign_in(session, name, succeeded=succeeded)
+        return succeeded
+
+    controller.login = login
+
+
+def authenticate(sign_out_area) -> Viewer:
+    """Who is signed in for this run; renders the sign-out button into ``sign_out_area``."""
+    from ctdash import ui
+
+    settings = get_settings()
+    with ui.user_errors():
+        key = cookie_key(settings)
+    with ui.open_session() as session:
+        credentials = users.credentials(session)
+    authenticator = stauth.Authenticate(
+        credentials,
+        cookie_name=COOKIE_NAME,
+        cookie_key=key,
+        cookie_expiry_days=COOKIE_DAYS,
+        auto_hash=False,
+        login_sleep_time=0,
+    )
+    _guard_login(authenticator, set(credentials["usernames"]))
+    st.session_state[AUTHENTICATOR] = authenticator
+    try:
+        authenticator.login(location="unrendered")
+    except LoginError:
+        # A valid cookie for an account that is gone or deactivated.
+        _sign_out(authenticator, notice=DEACTIVATED)
+
+    account = None
+    if st.session_state.get("authentication_status"):
+        with ui.open_session() as session:
+            account = users.active_account(session, st.session_state.get("username") or "")
+        if account is None:
+            _sign_out(authenticator, notice=DEACTIVATED)
+
+    if account is not None and sign_out_area.button(
+        "Sign out", key="sign_out", icon=":material/logout:", width="stretch"
+    ):
+        with ui.open_session() as session:
+            users.record_sign_out(session, viewer=account.viewer())
+        _sign_out(authenticator, notice="You are signed out.")
+        account = None
+
+    viewer = account.viewer() if account else ANONYMOUS
+    st.session_state[ACCOUNT] = account
+    st.session_state[VIEWER] = viewer
+    return viewer
+
+
+def _sign_out(authenticator: stauth.Authenticate, *, notice: str) -> None:
+    # No st.rerun() here: the cookie is deleted by a component message that a rerun would cancel.
+    if st.session_state.get("authentication_status"):
+        authenticator.logout(location="unrendered")
+    else:
+        authenticator.cookie_controller.delete_cookie()
+        st.session_state["logout"] = True  # stop the authenticator re-reading the stale cookie this session
+    st.session_state[NOTICE] = notice
+
+
+def current_account() -> Account | None:
+    return st.session_state.get(ACCOUNT)
+
+
+def take_notice() -> str | None:
+    """A message about the last sign-out, shown once."""
+    return st.session_state.pop(NOTICE, None)
+
+
+def sign_in_form() -> bool:
+    """Render the sign-in form; True once the person is signed in (this run or before)."""
+    authenticator: stauth.Authenticate = st.session_state[AUTHENTICATOR]
+    try:
+        authenticator.login(
+            location="main",
+            key="sign_in",
+            fields={"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"},
+        )
+    except LoginError as error:
+        st.error(str(error), icon=":material/lock:")
+        return False
+    status = st.session_state.get("authentication_status")
+    if status is False:
+        st.error(WRONG, icon=":material/error:")
+    return bool(status)

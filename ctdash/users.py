@@ -1,0 +1,649 @@
+"""People who sign in: accounts, passwords, roles, sign-in attempts and lockout.
+
+Every change is audited. Functions that change accounts take the acting viewer and check their
+role here, not in the page, so no page can forget.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+import string
+from dataclasses import dataclass
+
+import bcrypt
+import pandas as pd
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from ctdash import audit, clock
+from ctdash.db import bump_revision
+from ctdash.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ctdash.models import Partner, Role, SignInAttempt, User
+from ctdash.viewer import Viewer
+
+MIN_PASSWORD_LENGTH = 12
+MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt 5: refuses) anything longer
+LOCK_AFTER_FAILURES = 5
+LOCK_WINDOW = dt.timedelta(minutes=15)
+LOCK_DURATION = dt.timedelta(minutes=15)
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[a-z]{2,}$", re.IGNORECASE)
+COMMON_PASSWORDS = {
+    "password1234",
+    "password12345",
+    "password123!",
+    "qwertyuiop12",
+    "123456789012",
+    "letmein12345",
+    "welcome12345",
+    "iloveyou1234",
+    "changeme1234",
+    "administrator",
+    "musicservice1",
+    "changingtracks",
+}
+USERNAME_RULE = "3 to 40 letters, digits, dots, dashes or underscores; not case-sensitive."
+PASSWORD_RULE = (
+    f"At least {MIN_PASSWORD_LENGTH} characters, mixing at least three of: lower-case letters, capitals, "
+    "digits and symbols; not based on your username."
+)
+ROLE_LABELS = {Role.ADMIN: "Administrator", Role.FACILITATOR: "Facilitator", Role.MEMBER: "Member"}
+# A real hash of a random password: checking against it when the username is unknown makes a
+# wrong username take as long as a wrong password, so timing does not reveal which names exist.
+_DUMMY_HASH = bcrypt.hashpw(secrets.token_bytes(16), bcrypt.gensalt()).decode()
+
+
+@dataclass(frozen=True)
+class Account:
+    """What the app needs to know about a signed-in person."""
+
+    id: int
+    username: str
+    display_name: str
+    email: str | None
+    role: Role
+    partner_id: int | None
+    partner_name: str | None
+    active: bool
+    must_change_password: bool
+    version: int
+
+    def viewer(self) -> Viewer:
+        return Viewer(user_id=self.id, role=self.role, partner_id=self.partner_id, name=self.display_name)
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def normalise_username(text: str) -> str:
+    """Usernames are case-insensitive: stored and compared lower-case, without outer spaces."""
+    return (text or "").strip().lower()
+
+
+def check_username(text: str) -> str:
+    username = normalise_username(text)
+    if not USERNAME_PATTERN.fullmatch(username):
+        raise InvalidInput(
+            "Choose a username of 3 to 40 characters using letters, digits, dots, dashes or underscores, "
+            "starting with a letter or digit."
+        )
+    return username
+
+
+def check_email(text: str | None) -> str | None:
+    email = (text or "").strip()
+    if not email:
+        return None
+    if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
+        raise InvalidInput(f"{email[:60]!r} does not look like an email address; check it and try again.")
+    return email
+
+
+def check_display_name(text: str) -> str:
+    name = " ".join((text or "").split())
+    if not name:
+        raise InvalidInput("Enter a name to show to others, such as 'Sam Taylor'.")
+    if len(name) > 120:
+        raise InvalidInput("That name is too long; keep it under 120 characters.")
+    return name
+
+
+def check_password_strength(password: str, *, username: str = "") -> None:
+    """Raise InvalidInput with the first rule the password breaks."""
+    if password != password.strip():
+        raise InvalidInput("A password cannot start or end with a space.")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"Use at least {MIN_PASSWORD_LENGTH} characters for a password.")
+    if len(password.encode("utf-8")) > MAX_PASSWORD_BYTES:
+        raise InvalidInput(f"A password can be at most {MAX_PASSWORD_BYTES} bytes long; use a shorter one.")
+    kinds = sum(
+        any(test(character) for character in password)
+        for test in (str.islower, str.isupper, str.isdigit, lambda c: not c.isalnum())
+    )
+    if kinds < 3:
+        raise InvalidInput("Mix at least three of: lower-case letters, capitals, digits and symbols.")
+    lowered = password.lower()
+    if lowered in COMMON_PASSWORDS or (username and normalise_username(username) in lowered):
+        raise InvalidInput("That password is too easy to guess; choose one that is not based on your username.")
+
+
+def hash_password(password: str) -> str:
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt()).decode()
+
+
+def password_matches(password: str, password_hash: str | None) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), (password_hash or _DUMMY_HASH).encode())
+    except ValueError:  # longer than bcrypt takes, or a malformed hash
+        return False
+
+
+def temporary_password() -> str:
+    """A random password that meets the rules, for the admin to pass on once."""
+    alphabet = string.ascii_letters + string.digits
+    while True:
+        candidate = "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+        try:
+            check_password_strength(candidate)
+        except InvalidInput:
+            continue
+        return candidate
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count(User.id))) or 0
+
+
+def _account(user: User) -> Account:
+    return Account(
+        id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        email=user.email,
+        role=user.role,
+        partner_id=user.partner_id,
+        partner_name=user.partner.name if user.partner else None,
+        active=user.active,
+        must_change_password=user.must_change_password,
+        version=user.version,
+    )
+
+
+def active_account(session: Session, username: str) -> Account | None:
+    """The account behind a signed-in session, or None if it no longer exists or was deactivated."""
+    user = session.scalar(select(User).where(User.username == normalise_username(username)))
+    return _account(user) if user is not None and user.active else None
+
+
+def get_account(session: Session, *, viewer: Viewer, user_id: int) -> Account:
+    if viewer.role != Role.ADMIN and viewer.user_id != user_id:
+        raise PermissionDenied("You can only see your own account.")
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("That person no longer exists; reload the page.")
+    return _account(user)
+
+
+def credentials(session: Session) -> dict:
+    """The mapping streamlit-authenticator expects, for active accounts only.
+
+    Deactivated people are left out, so they fail to sign in exactly like a wrong password would.
+    """
+    users = session.scalars(select(User).where(User.active)).all()
+    return {
+        "usernames": {
+            user.username: {
+                "name": user.display_name,
+                "email": user.email or "",
+                "password": user.password_hash,
+                "roles": [user.role.value],
+                "failed_login_attempts": user.failed_logins,
+            }
+            for user in users
+        }
+    }
+
+
+def list_users(session: Session, *, viewer: Viewer) -> pd.DataFrame:
+    """Everyone, for the People page; administrators only."""
+    _require_admin(viewer)
+    rows = session.execute(
+        select(
+            User.id,
+            User.username,
+            User.display_name,
+            User.email,
+            User.role,
+            Partner.name,
+            User.active,
+            User.must_change_password,
+            User.last_login_at,
+        )
+        .outerjoin(Partner, User.partner_id == Partner.id)
+        .order_by(User.active.desc(), User.display_name)
+    ).all()
+    return pd.DataFrame(
+        [
+            {
+                "id": row.id,
+                "Name": row.display_name,
+                "Username": row.username,
+                "Email": row.email or "",
+                "Role": ROLE_LABELS[row.role],
+                "Partner service": row.name or "",
+                "Status": ("Active" if row.active else "Deactivated")
+                + (" · must change password" if row.active and row.must_change_password else ""),
+                "Last sign-in": row.last_login_at,
+            }
+            for row in rows
+        ],
+        columns=["id", "Name", "Username", "Email", "Role", "Partner service", "Status", "Last sign-in"],
+    )
+
+
+def partner_choices(session: Session) -> dict[int, str]:
+    """Active real partner services, id to name, for choosing a member's service."""
+    return dict(
+        session.execute(
+            select(Partner.id, Partner.name).where(Partner.active, Partner.is_example.is_(False)).order_by(Partner.name)
+        ).all()
+    )
+
+
+# --- signing in --------------------------------------------------------------------------------
+
+
+def locked_until(session: Session, username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
+    """When the lock on ``username`` ends, if it is locked now.
+
+    A username is locked for 15 minutes once it has 5 failed sign-ins within 15 minutes (since its
+    last success). Known and unknown usernames are treated alike, so a lock reveals nothing.
+    """
+    now = now or clock.now()
+    username = normalise_username(username)
+    last_success = session.scalar(
+        select(func.max(SignInAttempt.at)).where(SignInAttempt.username == username, SignInAttempt.outcome == "success")
+    )
+    horizon = now - LOCK_WINDOW - LOCK_DURATION
+    if last_success is not None:
+        last_success = last_success.replace(tzinfo=dt.UTC) if last_success.tzinfo is None else last_success
+        horizon = max(horizon, last_success)
+    failures = session.scalars(
+        select(SignInAttempt.at)
+        .where(SignInAttempt.username == username, SignInAttempt.outcome == "failure", SignInAttempt.at > horizon)
+        .order_by(SignInAttempt.at)
+    ).all()
+    until = None
+    for index in range(LOCK_AFTER_FAILURES - 1, len(failures)):
+        if failures[index] - failures[index - LOCK_AFTER_FAILURES + 1] <= LOCK_WINDOW:
+            until = failures[index] + LOCK_DURATION
+    return until if until is not None and until > now else None
+
+
+def record_sign_in(session: Session, username: str, *, succeeded: bool, now: dt.datetime | None = None) -> None:
+    """Remember an attempt (for lockout) and audit it; on success stamp the account's last sign-in."""
+    now = now or clock.now()
+    username = normalise_username(username)[:80]
+    session.add(SignInAttempt(username=username, at=now, outcome="success" if succeeded else "failure"))
+    user = session.scalar(select(User).where(User.username == username))
+    if user is not None:
+        if succeeded:
+            user.last_login_at = now
+            user.failed_logins = 0
+        else:
+            user.failed_logins += 1
+    audit.record(
+        session,
+        actor=Viewer(user_id=user.id, role=user.role, name=user.display_name) if succeeded and user else None,
+        actor_name=None if succeeded and user else username,
+        action="sign_in" if succeeded else "sign_in_failed",
+        entity_type="user",
+        entity_id=user.id if user else None,
+    )
+
+
+def record_locked_attempt(session: Session, username: str, *, now: dt.datetime | None = None) -> None:
+    """A try while locked: logged, but not counted as a failure, so the lock does not grow."""
+    username = normalise_username(username)[:80]
+    session.add(SignInAttempt(username=username, at=now or clock.now(), outcome="locked"))
+    audit.record(session, actor=None, actor_name=username, action="sign_in_locked", entity_type="user")
+
+
+def record_sign_out(session: Session, *, viewer: Viewer) -> None:
+    audit.record(session, actor=viewer, action="sign_out", entity_type="user", entity_id=viewer.user_id)
+
+
+def prune_attempts(session: Session, *, now: dt.datetime | None = None) -> None:
+    """Forget attempts too old to matter for lockout (the audit log keeps the history)."""
+    cutoff = (now or clock.now()) - dt.timedelta(days=1)
+    session.execute(delete(SignInAttempt).where(SignInAttempt.at < cutoff))
+
+
+# --- changing accounts -------------------------------------------------------------------------
+
+
+def _require_admin(viewer: Viewer) -> None:
+    if viewer.role != Role.ADMIN:
+        raise PermissionDenied("Only administrators can manage people.")
+
+
+def _serialise_writes(session: Session) -> None:
+    # Taking the data-revision row first makes account changes one-at-a-time across replicas,
+    # so two admins cannot each remove "the other" last administrator.
+    bump_revision(session)
+
+
+def _check_partner(session: Session, role: Role, partner_id: int | None) -> int | None:
+    if role != Role.MEMBER:
+        return partner_id
+    if partner_id is None:
+        raise InvalidInput("A member belongs to one partner service; choose it.")
+    if session.get(Partner, partner_id) is None:
+        raise InvalidInput("That partner service no longer exists; reload the page and choose again.")
+    return partner_id
+
+
+def _user_for_update(session: Session, user_id: int, expected_version: int | None) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound("That person no longer exists; reload the page.")
+    if expected_version is not None and user.version != expected_version:
+        raise Conflict(
+            f"Someone else changed {user.display_name}'s account while you were editing it. "
+            "Your changes are still in the form: reload to see theirs, then save again."
+        )
+    return user
+
+
+def _other_active_admins(session: Session, user_id: int) -> int:
+    return (
+        session.scalar(select(func.count(User.id)).where(User.role == Role.ADMIN, User.active, User.id != user_id)) or 0
+    )
+
+
+def _new_user(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    email: str | None,
+    role: Role,
+    partner_id: int | None,
+    password: str | None,
+) -> tuple[User, str | None]:
+    username = check_username(username)
+    display_name = check_display_name(display_name)
+    email = check_email(email)
+    role = Role(role)
+    partner_id = _check_partner(session, role, partner_id)
+    if session.scalar(select(func.count(User.id)).where(User.username == username)):
+        raise InvalidInput(f"The username {username!r} is taken; choose another.")
+    temporary = None
+    if password:
+        check_password_strength(password, username=username)
+    else:
+        temporary = password = temporary_password()
+    user = User(
+        username=username,
+        display_name=display_name,
+        email=email,
+        role=role,
+        partner_id=partner_id,
+        password_hash=hash_password(password),
+        must_change_password=True,
+    )
+    session.add(user)
+    session.flush()
+    return user, temporary
+
+
+def create_first_admin(
+    session: Session, *, username: str, display_name: str, email: str | None, password: str, confirm: str
+) -> Account:
+    """The one-time setup: only while no account exists at all."""
+    _serialise_writes(session)
+    if count_users(session):
+        raise PermissionDenied("Setup is already complete; sign in instead.")
+    if password != confirm:
+        raise InvalidInput("The two passwords differ; type the same password in both boxes.")
+    if not password:
+        raise InvalidInput("Choose a password.")
+    user, _ = _new_user(
+        session,
+        username=username,
+        display_name=display_name,
+        email=email,
+        role=Role.ADMIN,
+        partner_id=None,
+        password=password,
+    )
+    user.must_change_password = False
+    session.flush()
+    audit.record(
+        session,
+        actor=None,
+        actor_name=user.username,
+        action="user_created",
+        entity_type="user",
+        entity_id=user.id,
+        summary=f"first administrator {user.username} created at setup",
+    )
+    return _account(user)
+
+
+def create_user(
+    session: Session,
+    *,
+    viewer: Viewer,
+    username: str,
+    display_name: str,
+    email: str | None,
+    role: Role | str,
+    partner_id: int | None = None,
+    password: str | None = None,
+) -> tuple[Account, str | None]:
+    """Add a person; returns the account and the temporary password to show once (None if one was given).
+
+    Either way they must choose their own password at first sign-in.
+    """
+    _require_admin(viewer)
+    _serialise_writes(session)
+    user, temporary = _new_user(
+        session,
+        username=username,
+        display_name=display_name,
+        email=email,
+        role=Role(role),
+        partner_id=partner_id,
+        password=password,
+    )
+    account = _account(user)
+    audit.record(
+        session,
+        actor=viewer,
+        action="user_created",
+        entity_type="user",
+        entity_id=user.id,
+        summary=f"{user.username}: {ROLE_LABELS[user.role]}"
+        + (f" of {account.partner_name}" if account.partner_name else ""),
+    )
+    return account, temporary
+
+
+def create_user_from_cli(
+    session: Session,
+    *,
+    username: str,
+    display_name: str,
+    email: str | None,
+    role: Role | str,
+    partner_name: str | None,
+    password: str,
+) -> Account:
+    """``python -m ctdash create-user``: whoever runs the CLI on the server acts as the programme team."""
+    partner_id = None
+    if partner_name:
+        partner_id = session.scalar(
+            select(Partner.id).where(func.lower(Partner.name) == partner_name.strip().lower())
+        ) or session.scalar(select(Partner.id).where(Partner.slug == partner_name.strip().lower()))
+        if partner_id is None:
+            raise InvalidInput(f"There is no partner service called {partner_name!r}; check the name in the app.")
+    _serialise_writes(session)
+    user, _ = _new_user(
+        session,
+        username=username,
+        display_name=display_name,
+        email=email,
+        role=Role(role),
+        partner_id=partner_id,
+        password=password,
+    )
+    user.must_change_password = False
+    audit.record(
+        session,
+        actor=None,
+        actor_name="command line",
+        action="user_created",
+        entity_type="user",
+        entity_id=user.id,
+        summary=f"{user.username}: {ROLE_LABELS[user.role]}",
+    )
+    return _account(user)
+
+
+def update_user(
+    session: Session,
+    *,
+    viewer: Viewer,
+    user_id: int,
+    expected_version: int,
+    role: Role | str,
+    partner_id: int | None,
+    display_name: str,
+    email: str | None,
+) -> Account:
+    """Change someone's role, partner service, name or email."""
+    _require_admin(viewer)
+    _serialise_writes(session)
+    user = _user_for_update(session, user_id, expected_version)
+    role = Role(role)
+    if user.role == Role.ADMIN and role != Role.ADMIN and user.active and not _other_active_admins(session, user.id):
+        raise InvalidInput(
+            f"{user.display_name} is the last active administrator; make someone else an administrator first."
+        )
+    changes = []
+    new_values = {
+        "role": role,
+        "partner_id": _check_partner(session, role, partner_id) if role == Role.MEMBER else None,
+        "display_name": check_display_name(display_name),
+        "email": check_email(email),
+    }
+    for field, value in new_values.items():
+        if getattr(user, field) != value:
+            changes.append(f"{field}: {getattr(user, field)!s} -> {value!s}")
+            setattr(user, field, value)
+    if changes:
+        session.flush()
+        audit.record(
+            session,
+            actor=viewer,
+            action="user_changed",
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"{user.username}: " + "; ".join(changes),
+        )
+    return _account(user)
+
+
+def set_active(session: Session, *, viewer: Viewer, user_id: int, active: bool, expected_version: int) -> Account:
+    """Deactivate (they cannot sign in, and any remembered sign-in stops working) or reactivate someone."""
+    _require_admin(viewer)
+    _serialise_writes(session)
+    user = _user_for_update(session, user_id, expected_version)
+    if not active and user.role == Role.ADMIN and user.active and not _other_active_admins(session, user.id):
+        raise InvalidInput(
+            f"{user.display_name} is the last active administrator; make someone else an administrator first."
+        )
+    if user.active != active:
+        user.active = active
+        session.flush()
+        audit.record(
+            session,
+            actor=viewer,
+            action="user_reactivated" if active else "user_deactivated",
+            entity_type="user",
+            entity_id=user.id,
+            summary=user.username,
+        )
+    return _account(user)
+
+
+def reset_password(session: Session, *, viewer: Viewer, user_id: int, password: str | None = None) -> str | None:
+    """Give someone a new password they must change at next sign-in; returns it if it was generated."""
+    _require_admin(viewer)
+    _serialise_writes(session)
+    user = _user_for_update(session, user_id, None)
+    temporary = None
+    if password:
+        check_password_strength(password, username=user.username)
+    else:
+        temporary = password = temporary_password()
+    user.password_hash = hash_password(password)
+    user.must_change_password = True
+    user.failed_logins = 0
+    session.flush()
+    audit.record(
+        session, actor=viewer, action="password_reset", entity_type="user", entity_id=user.id, summary=user.username
+    )
+    return temporary
+
+
+def change_own_password(session: Session, *, viewer: Viewer, current: str, new: str, confirm: str) -> None:
+    if viewer.user_id is None:
+        raise PermissionDenied("Sign in to change your password.")
+    user = _user_for_update(session, viewer.user_id, None)
+    if not password_matches(current, user.password_hash):
+        raise InvalidInput("Your current password is not right; type it again.")
+    if new != confirm:
+        raise InvalidInput("The two new passwords differ; type the same new password in both boxes.")
+    if new == current:
+        raise InvalidInput("Choose a new password that differs from your current one.")
+    check_password_strength(new, username=user.username)
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    session.flush()
+    audit.record(
+        session, actor=viewer, action="password_changed", entity_type="user", entity_id=user.id, summary=user.username
+    )
+
+
+def update_profile(
+    session: Session, *, viewer: Viewer, display_name: str, email: str | None, expected_version: int
+) -> Account:
+    """Change your own display name and email."""
+    if viewer.user_id is None:
+        raise PermissionDenied("Sign in to change your details.")
+    user = _user_for_update(session, viewer.user_id, expected_version)
+    display_name, email = check_display_name(display_name), check_email(email)
+    changes = [
+        f"{field}: {getattr(user, field)!s} -> {value!s}"
+        for field, value in (("display_name", display_name), ("email", email))
+        if getattr(user, field) != value
+    ]
+    if changes:
+        user.display_name, user.email = display_name, email
+        session.flush()
+        audit.record(
+            session,
+            actor=viewer,
+            action="user_changed",
+            entity_type="user",
+            entity_id=user.id,
+            summary=f"{user.username}: " + "; ".join(changes),
+        )
+    return _account(user)

@@ -1,0 +1,40 @@
+"""My account: change my password, name and email."""
+
+import streamlit as st
+
+from ctdash import ui, users
+from ctdash.ui import auth
+
+viewer = ui.guard(__file__)
+account = auth.current_account()
+st.title("My account")
+st.caption(
+    f"Username **{account.username}** · {users.ROLE_LABELS[account.role]}"
+    + (f" · {account.partner_name}" if account.partner_name else "")
+)
+if account.must_change_password:
+    st.warning("An administrator set your password. Choose your own before using the dashboard.", icon=":material/key:")
+
+left, right = st.columns(2, gap="large")
+with left, st.form("change_password", enter_to_submit=False):
+    st.subheader("Change password")
+    current = st.text_input("Current password", type="password", key="account_current", max_chars=72)
+    new = st.text_input("New password", type="password", key="account_new", max_chars=72, help=users.PASSWORD_RULE)
+    confirm = st.text_input("New password again", type="password", key="account_confirm", max_chars=72)
+    change = st.form_submit_button("Change password", type="primary")
+with right, st.form("details", enter_to_submit=False):
+    st.subheader("Your details")
+    display_name = st.text_input("Name shown to others", value=account.display_name, key="account_name", max_chars=120)
+    email = st.text_input("Email", value=account.email or "", key="account_email", max_chars=254)
+    save = st.form_submit_button("Save details")
+
+if change:
+    with ui.open_session() as session:
+        users.change_own_password(session, viewer=viewer, current=current, new=new, confirm=confirm)
+    ui.done("Your password is changed. Use the new one next time you sign in.")
+if save:
+    with ui.open_session() as session:
+        users.update_profile(
+            session, viewer=viewer, display_name=display_name, email=email, expected_version=account.version
+        )
+    ui.done("Your details are saved.")
