@@ -8,6 +8,7 @@ import itertools
 from sqlalchemy.orm import Session
 
 from ctdash.models import Finding, FindingKind, FindingStatus, Partner, Project, ProjectStage, Visibility
+from ctdash.viewer import Viewer
 
 _numbers = itertools.count(1)
 
@@ -43,3 +44,42 @@ def make_finding(session: Session, partner: Partner, **fields) -> Finding:
     session.add(finding)
     session.flush()
     return finding
+
+
+def make_user(session: Session, *, role="member", partner: Partner | None = None, active: bool = True, **fields):
+    """An account with password ``Correct-Horse-9`` (must_change_password off), returned as a User row."""
+    from ctdash.models import Role, User
+
+    number = next(_numbers)
+    role = Role(role)
+    if role == Role.MEMBER and partner is None:
+        partner = make_partner(session)
+    user = User(
+        username=fields.pop("username", f"user{number}"),
+        display_name=fields.pop("display_name", f"Test User {number}"),
+        role=role,
+        partner_id=partner.id if partner else None,
+        password_hash=_password_hash(),
+        active=active,
+        **fields,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+PASSWORD = "Correct-Horse-9"
+_hash_cache: list[str] = []
+
+
+def _password_hash() -> str:
+    # bcrypt is slow on purpose; hash the shared test password once per run.
+    if not _hash_cache:
+        from ctdash.users import hash_password
+
+        _hash_cache.append(hash_password(PASSWORD))
+    return _hash_cache[0]
+
+
+def viewer_for(user) -> Viewer:
+    return Viewer(user_id=user.id, role=user.role, partner_id=user.partner_id, name=user.display_name)

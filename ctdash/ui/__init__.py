@@ -139,6 +139,8 @@ def guard(page_file: str) -> Viewer:
     current = viewer()
     file = page_file.rsplit("/", 1)[-1]
     reason = access.refusal(current, file, setup_needed=setup_needed())
+    if reason and current.signed_in and access.rule_for(file).audience == {access.ANONYMOUS}:
+        st.switch_page("pages/home.py")  # e.g. the sign-in page, just after signing in
     if reason:
         st.info(reason, icon=":material/lock:")
         if not current.signed_in and access.refusal(current, "sign_in.py", setup_needed=False) is None:

@@ -53,3 +53,27 @@ def open_app():
         return at.switch_page(page).run() if page else at
 
     return run
+
+
+@pytest.fixture
+def database(app_database):
+    """Run service code against the app's database: ``with database() as session: ...`` commits at the end."""
+    engine = db.make_engine(app_database)
+    yield lambda: db.session_scope(engine)
+    engine.dispose()
+
+
+def sign_in(at: AppTest, username: str, password: str) -> AppTest:
+    """Sign in through the real form on the Sign in page, then run once more as the browser would."""
+    at.switch_page("pages/sign_in.py").run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(password)
+    at.button(key="FormSubmitter:sign_in-Sign in").click().run()
+    return at
+
+
+def signed_in_as(at: AppTest, username: str) -> AppTest:
+    """The state the authenticator leaves after a sign-in (form or cookie), without the bcrypt cost."""
+    at.session_state["authentication_status"] = True
+    at.session_state["username"] = username
+    return at

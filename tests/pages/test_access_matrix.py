@@ -1,0 +1,88 @@
+"""Every page × every role: allowed or refused, checked by the page itself when reached by URL.
+
+A page added to pages/ without a rule in ctdash.access, or without a row here, fails this test.
+"""
+
+import secrets
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from ctdash import access, db
+from ctdash.seed import initialise
+from tests.factories import make_user
+from tests.pages.conftest import APP, signed_in_as
+
+PAGES_DIR = Path(APP).parent / "pages"
+ROLES = ["anonymous", "member", "facilitator", "admin"]
+EVERYONE, SIGNED_IN = set(ROLES), {"member", "facilitator", "admin"}
+
+# Who may open each page once setup is done (setup.py is only for a database with no accounts).
+EXPECTED = {
+    "home.py": EVERYONE,
+    "setup.py": set(),
+    "sign_in.py": {"anonymous"},
+    "account.py": SIGNED_IN,
+    "people.py": {"admin"},
+    "audit_log.py": {"admin"},
+}
+TITLES = {
+    "home.py": "Changing Tracks: inclusion dashboard",
+    "setup.py": "Welcome to ctdash",
+    "sign_in.py": "Sign in",
+    "account.py": "My account",
+    "people.py": "People",
+    "audit_log.py": "Audit log",
+}
+
+
+def test_matrix_covers_every_page_file_and_every_rule():
+    files = {path.name for path in PAGES_DIR.glob("*.py")}
+    assert files == set(EXPECTED), "every page in pages/ needs a row in EXPECTED"
+    assert files == set(access.RULES), "every page in pages/ needs a rule in ctdash.access.PAGES"
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def matrix_database(request, tmp_path_factory):
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_server").create_database()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('matrix') / 'ctdash.db'}"
+    engine = db.make_engine(url)
+    initialise(engine)
+    with db.session_scope(engine) as session:
+        for role in ROLES[1:]:
+            make_user(session, role=role, username=role)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture
+def app_as(matrix_database, monkeypatch):
+    monkeypatch.setenv("CTDASH_DATABASE_URL", matrix_database)
+    monkeypatch.setenv("CTDASH_COOKIE_KEY", secrets.token_urlsafe(48))
+
+    def open_page(role: str, page: str) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=30)
+        if role != "anonymous":
+            signed_in_as(at, role)
+        return at.run().switch_page(f"pages/{page}").run()
+
+    return open_page
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("page", sorted(EXPECTED))
+def test_access_matrix(app_as, page, role):
+    at = app_as(role, page)
+    assert not at.exception
+    titles = [title.value for title in at.title]
+    if role in EXPECTED[page]:
+        assert TITLES[page] in titles, f"{role} should see {page}"
+    elif page == "sign_in.py":
+        assert titles == [TITLES["home.py"]], "a signed-in person is sent on from the sign-in page"
+    else:
+        assert TITLES[page] not in titles, f"{role} must not see {page}"
+        assert at.info and at.info[0].proto.icon == ":material/lock:", "a refusal says why"
+        assert not at.dataframe and not at.metric and not at.text_input, "nothing of the page is shown"

@@ -1,0 +1,179 @@
+"""Sign-in, first-run setup, accounts and lockout through the real pages (AppTest)."""
+
+import datetime as dt
+
+import pytest
+
+from ctdash import clock, users
+from ctdash.ui.auth import DEACTIVATED, LOCKED, WRONG
+from tests.factories import PASSWORD, make_user, viewer_for
+from tests.pages.conftest import sign_in, signed_in_as
+
+
+def _sidebar_text(at):
+    return " ".join(element.value for element in at.sidebar.markdown)
+
+
+def _menu(at):
+    return [link.proto.label for link in at.sidebar.get("page_link")]
+
+
+def test_first_run_setup_is_offered_only_while_no_account_exists(app_database, open_app):
+    at = open_app()
+    assert at.title[0].value == "Welcome to ctdash"
+    at.text_input(key="setup_name").input("Ada Admin")
+    at.text_input(key="setup_username").input("Ada")
+    at.text_input(key="setup_password").input("Str0ng-Password!")
+    at.text_input(key="setup_confirm").input("Str0ng-Password!")
+    at.button(key="FormSubmitter:setup-Create administrator").click().run()
+    assert "Administrator ada created" in at.success[0].value
+    fresh = open_app()
+    assert fresh.title[0].value == "Changing Tracks: inclusion dashboard"  # home is the default again
+    assert "First-run setup" not in _menu(fresh)
+    fresh.switch_page("pages/setup.py").run()
+    assert "Setup is complete" in fresh.info[0].value
+    assert not fresh.text_input
+
+
+def test_setup_keeps_what_was_typed_when_a_rule_is_broken(app_database, open_app):
+    at = open_app()
+    at.text_input(key="setup_name").input("Ada Admin")
+    at.text_input(key="setup_username").input("ada")
+    at.text_input(key="setup_password").input("short")
+    at.text_input(key="setup_confirm").input("short")
+    at.button(key="FormSubmitter:setup-Create administrator").click().run()
+    assert "at least 12 characters" in at.error[0].value
+    assert at.text_input(key="setup_name").value == "Ada Admin"
+    assert at.text_input(key="setup_username").value == "ada"
+
+
+def test_sign_in_with_the_right_password(app_database, open_app, database):
+    with database() as session:
+        make_user(session, role="admin", username="ada", display_name="Ada Admin")
+    at = sign_in(open_app(), "ADA", PASSWORD)
+    assert at.session_state["authentication_status"] is True
+    assert "Welcome, Ada Admin" in at.success[0].value
+    at.run()
+    assert "Signed in as **Ada Admin**" in _sidebar_text(at)
+    assert _menu(at) == ["Home", "My account", "People", "Audit log"]
+
+
+def test_wrong_password_gets_a_message_that_reveals_nothing(app_database, open_app, database):
+    with database() as session:
+        make_user(session, username="kit")
+    wrong_password = sign_in(open_app(), "kit", "not-the-password")
+    unknown_user = sign_in(open_app(), "nobody", "not-the-password")
+    assert [e.value for e in wrong_password.error] == [WRONG] == [e.value for e in unknown_user.error]
+    assert not wrong_password.session_state["authentication_status"]
+
+
+def test_lockout_after_five_failures_and_unlock_after_the_window(app_database, open_app, database, monkeypatch):
+    with database() as session:
+        make_user(session, username="kit")
+    now = [dt.datetime(2026, 11, 26, 9, 0, tzinfo=dt.UTC)]
+    monkeypatch.setattr(clock, "now", lambda: now[0])
+    at = open_app()
+    for _ in range(5):
+        sign_in(at, "kit", "wrong-password-1")
+        now[0] += dt.timedelta(minutes=1)
+    sign_in(at, "kit", PASSWORD)
+    assert [e.value for e in at.error] == [LOCKED]
+    assert not at.session_state["authentication_status"]
+    now[0] += dt.timedelta(minutes=15)
+    sign_in(at, "kit", PASSWORD)
+    assert at.session_state["authentication_status"] is True
+
+
+def test_sign_out_is_one_click(app_database, open_app, database):
+    with database() as session:
+        make_user(session, username="kit", display_name="Kit")
+    at = signed_in_as(open_app(), "kit").run()
+    assert "Signed in as **Kit**" in _sidebar_text(at)
+    at.button(key="sign_out").click().run()
+    assert at.session_state["authentication_status"] is None
+    assert "Signed in as" not in _sidebar_text(at)
+    assert "Sign in" in _menu(at)
+    assert at.info[0].value == "You are signed out."
+
+
+def test_a_deactivated_user_is_signed_out_on_the_next_run(app_database, open_app, database):
+    with database() as session:
+        admin = make_user(session, role="admin")
+        member = make_user(session, username="kit")
+    at = signed_in_as(open_app(), "kit").run()
+    at.switch_page("pages/account.py").run()
+    assert at.title[0].value == "My account"
+    with database() as session:
+        users.set_active(session, viewer=viewer_for(admin), user_id=member.id, active=False, expected_version=1)
+    at.run()
+    assert DEACTIVATED in [element.value for element in at.info]
+    assert "My account" not in [title.value for title in at.title]
+    assert not at.session_state["authentication_status"]
+
+
+def test_a_deactivated_user_cannot_sign_in(app_database, open_app, database):
+    with database() as session:
+        make_user(session, username="kit", active=False)
+    at = sign_in(open_app(), "kit", PASSWORD)
+    assert [e.value for e in at.error] == [WRONG]
+
+
+def test_password_change_through_my_account(app_database, open_app, database):
+    with database() as session:
+        make_user(session, username="kit")
+    at = signed_in_as(open_app(), "kit").run()
+    at.switch_page("pages/account.py").run()
+    at.text_input(key="account_current").input(PASSWORD)
+    at.text_input(key="account_new").input("Brand-New-Secret-7")
+    at.text_input(key="account_confirm").input("Brand-New-Secret-7")
+    at.button(key="FormSubmitter:change_password-Change password").click().run()
+    assert "Your password is changed" in at.success[0].value
+    with database() as session:
+        stored = users.credentials(session)["usernames"]["kit"]["password"]
+    assert users.password_matches("Brand-New-Secret-7", stored)
+
+
+def test_a_temporary_password_must_be_changed_before_anything_else(app_database, open_app, database):
+    with database() as session:
+        make_user(session, username="kit", must_change_password=True)
+    at = signed_in_as(open_app(), "kit").run()
+    at.switch_page("pages/home.py").run()
+    assert "Choose a new password before you go on" in at.warning[0].value
+    assert not at.metric
+    at.switch_page("pages/account.py").run()
+    assert at.title[0].value == "My account"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_admin_adds_a_member_of_cornwall_who_sees_member_pages(app_database, open_app, database):
+    with database() as session:
+        make_user(session, role="admin", username="ada")
+        cornwall = next(key for key, name in users.partner_choices(session).items() if name == "Cornwall")
+    at = signed_in_as(open_app(), "ada").run()
+    at.switch_page("pages/people.py").run()
+    at.text_input(key="add_name").input("Kit Kernow")
+    at.text_input(key="add_username").input("kit")
+    at.selectbox(key="add_role").select(users.Role.MEMBER)
+    at.selectbox(key="add_partner").select(cornwall)
+    at.button(key="FormSubmitter:add-Add person").click().run()
+    assert not at.exception
+    assert "Kit Kernow can now sign in as kit." in at.success[0].value
+    temporary = at.code[0].value
+    assert "Temporary password for **kit**" in at.warning[0].value
+    at.run()
+    assert not at.code  # shown once only
+
+    member = sign_in(open_app(), "kit", temporary)
+    member.run()
+    assert _menu(member) == ["Home", "My account"]
+    assert "Cornwall" in _sidebar_text(member)
+    assert "Choose a new password" in member.warning[0].value or member.title[0].value == "My account"
+
+
+def test_facilitator_cannot_open_people_by_url(app_database, open_app, database):
+    with database() as session:
+        make_user(session, role="facilitator", username="fay")
+    at = signed_in_as(open_app(), "fay").run()
+    at.switch_page("pages/people.py").run()
+    assert at.info[0].value == "This page is for administrators. If you need it, ask the programme team."
+    assert not at.dataframe
