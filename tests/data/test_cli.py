@@ -38,3 +38,22 @@ def test_info_shows_revision_and_counts_but_never_the_password(cli, database_url
     assert f"Schema:   {head_revision()}\n" in result.output
     assert "partner services       15" in result.output
     assert "ctdash_pw" not in result.output
+
+
+def test_create_user_prompts_for_a_hidden_password_and_checks_it(monkeypatch, database_url):
+    monkeypatch.setenv("CTDASH_DATABASE_URL", database_url)
+    runner = CliRunner()
+    args = ["create-user", "--username", "Kit", "--name", "Kit Kernow", "--role", "member", "--partner", "cornwall"]
+    result = runner.invoke(main, args, input="weak\nGood-Password-42\nGood-Password-42\n")
+    assert result.exit_code == 0, result.output
+    assert "Use at least 12 characters" in result.output
+    assert "Created member kit of Cornwall." in result.output
+    assert "Good-Password-42" not in result.output
+
+
+def test_create_user_refuses_an_unknown_partner(monkeypatch, database_url):
+    monkeypatch.setenv("CTDASH_DATABASE_URL", database_url)
+    args = ["create-user", "--username", "kit", "--name", "Kit", "--role", "member", "--partner", "Atlantis"]
+    result = CliRunner().invoke(main, args, input="Good-Password-42\nGood-Password-42\n")
+    assert result.exit_code == 1
+    assert "There is no partner service called 'Atlantis'" in result.output
