@@ -14,12 +14,13 @@ with st.sidebar:
     st.divider()
     who_area, sign_out_area = st.container(), st.container()
 
-viewer = auth.authenticate(sign_out_area)
-account = auth.current_account()
-navigation.who(viewer, account.partner_name if account else None, who_area)
-notice = auth.take_notice()
-if notice:
-    st.info(notice, icon=":material/info:")
-page = navigation.build(viewer, setup_needed=ui.setup_needed(), menu_area=menu_area)
-ui.shell_ran()
-page.run()
+with ui.user_errors():  # anything unexpected, here or in a page, is logged and never shown as a trace
+    viewer = auth.authenticate(sign_out_area)
+    account = auth.current_account()
+    navigation.who(viewer, account.partner_name if account else None, who_area)
+    notice = auth.take_notice()
+    if notice:
+        st.info(notice, icon=":material/info:")
+    page = navigation.build(viewer, setup_needed=ui.setup_needed(), menu_area=menu_area)
+    ui.shell_ran()
+    page.run()

@@ -19,18 +19,17 @@ class PageRule:
     file: str
     title: str
     icon: str
-    url_path: str
     audience: frozenset[str]
     only_before_setup: bool = False  # the first-run form: shown only while no account exists
 
 
 PAGES: tuple[PageRule, ...] = (
-    PageRule("home.py", "Home", ":material/home:", "home", EVERYONE),
-    PageRule("setup.py", "First-run setup", ":material/rocket_launch:", "setup", EVERYONE, only_before_setup=True),
-    PageRule("sign_in.py", "Sign in", ":material/login:", "sign-in", frozenset({ANONYMOUS})),
-    PageRule("account.py", "My account", ":material/account_circle:", "account", SIGNED_IN),
-    PageRule("people.py", "People", ":material/manage_accounts:", "people", ADMINS),
-    PageRule("audit_log.py", "Audit log", ":material/history:", "audit", ADMINS),
+    PageRule("home.py", "Home", ":material/home:", EVERYONE),
+    PageRule("setup.py", "First-run setup", ":material/rocket_launch:", EVERYONE, only_before_setup=True),
+    PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
+    PageRule("account.py", "My account", ":material/account_circle:", SIGNED_IN),
+    PageRule("people.py", "People", ":material/manage_accounts:", ADMINS),
+    PageRule("audit_log.py", "Audit log", ":material/history:", ADMINS),
 )
 RULES = {rule.file: rule for rule in PAGES}
 

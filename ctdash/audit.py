@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ctdash.config import get_settings
 from ctdash.errors import PermissionDenied
 from ctdash.models import AuditEvent, Role
 from ctdash.viewer import Viewer
@@ -25,7 +27,7 @@ ACTIONS = {
     "password_changed": "Password changed",
     "password_reset": "Password reset",
 }
-COLUMNS = ["When (UTC)", "Who", "Action", "Record", "Details"]
+COLUMNS = ["When (UK time)", "Who", "Action", "Record", "Details"]
 
 
 def record(
@@ -80,11 +82,12 @@ def search(
         query = query.where(AuditEvent.at >= dt.datetime.combine(since, dt.time(), dt.UTC))
     if until:
         query = query.where(AuditEvent.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC))
+    zone = ZoneInfo(get_settings().timezone)
     rows = session.execute(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
     return pd.DataFrame(
         [
             (
-                at.strftime("%Y-%m-%d %H:%M:%S"),
+                at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
                 actor,
                 ACTIONS.get(action, action),
                 f"{entity_type} {entity_id}" if entity_id is not None else entity_type,

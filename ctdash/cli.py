@@ -125,15 +125,23 @@ def info() -> None:
             click.echo(line)
 
 
-@main.command("create-user", help="Add a person who can sign in. The password is asked for twice, hidden; "
-              "it is never taken on the command line.")
+@main.command(
+    "create-user",
+    help="Add a person who can sign in. The password is asked for twice, hidden; "
+    "it is never taken on the command line.",
+)
 @click.option("--username", prompt=True, help=USERNAME_RULE)
 @click.option("--name", "display_name", prompt="Name shown to others", help="Their name as others see it.")
 @click.option("--email", default="", help="Their email address (optional).")
-@click.option("--role", type=click.Choice([role.value for role in Role]), required=True,
-              help="admin: programme team; facilitator: moderates and presents; member: one partner service.")
-@click.option("--partner", "partner_name", default=None,
-              help="For members: the partner service they belong to, e.g. Cornwall.")
+@click.option(
+    "--role",
+    type=click.Choice([role.value for role in Role]),
+    required=True,
+    help="admin: programme team; facilitator: moderates and presents; member: one partner service.",
+)
+@click.option(
+    "--partner", "partner_name", default=None, help="For members: the partner service they belong to, e.g. Cornwall."
+)
 @user_errors
 def create_user(username: str, display_name: str, email: str, role: str, partner_name: str | None) -> None:
     def checked(password: str) -> str:
@@ -150,8 +158,13 @@ def create_user(username: str, display_name: str, email: str, role: str, partner
     initialise(engine)
     with session_scope(engine) as session:
         account = create_user_from_cli(
-            session, username=username, display_name=display_name, email=email or None, role=role,
-            partner_name=partner_name, password=password,
+            session,
+            username=username,
+            display_name=display_name,
+            email=email or None,
+            role=role,
+            partner_name=partner_name,
+            password=password,
         )
     where = f" of {account.partner_name}" if account.partner_name else ""
     click.echo(f"Created {account.role.value} {account.username}{where}. They can sign in now.")

@@ -139,7 +139,12 @@ def sign_in_form() -> bool:
         authenticator.login(
             location="main",
             key="sign_in",
-            fields={"Form name": "Sign in", "Username": "Username", "Password": "Password", "Login": "Sign in"},
+            fields={
+                "Form name": "Your working-group account",
+                "Username": "Username",
+                "Password": "Password",
+                "Login": "Sign in",
+            },
         )
     except LoginError as error:
         st.error(str(error), icon=":material/lock:")

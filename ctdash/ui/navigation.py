@@ -1,5 +1,9 @@
 """The app's navigation: every page is routable (so a URL reaches the page's own role check),
-and the sidebar lists only what this viewer may open."""
+and the sidebar lists only what this viewer may open.
+
+URL paths are the file names (/people, /sign_in): the same paths Streamlit's legacy pages/
+mode uses for the first request a fresh server gets, so that request finds its page too.
+"""
 
 from __future__ import annotations
 
@@ -17,7 +21,7 @@ def build(viewer: Viewer, *, setup_needed: bool, menu_area) -> st.navigation:
             f"pages/{rule.file}",
             title=rule.title,
             icon=rule.icon,
-            url_path=rule.url_path,
+            url_path=rule.file.removesuffix(".py"),
             default=rule.file == ("setup.py" if setup_needed else "home.py"),
         )
         for rule in access.PAGES
