@@ -67,3 +67,42 @@ def test_cli_reports_an_unreachable_server_in_one_line(monkeypatch):
     assert result.exit_code == 1
     assert result.output.startswith("Error: Cannot reach the database server at 127.0.0.1:9")
     assert "Traceback" not in result.output
+
+
+def test_cookie_key_is_generated_once_beside_the_sqlite_file_and_owner_only(monkeypatch, tmp_path):
+    import stat
+
+    from ctdash.config import cookie_key
+
+    monkeypatch.delenv("CTDASH_COOKIE_KEY", raising=False)
+    monkeypatch.setenv("CTDASH_DATABASE_URL", f"sqlite:///{tmp_path}/ctdash.db")
+    first = cookie_key(get_settings())
+    assert len(first) >= 32
+    assert cookie_key(get_settings()) == first
+    assert stat.S_IMODE((tmp_path / ".cookie_key").stat().st_mode) == 0o600
+
+
+@pytest.mark.parametrize(
+    ("key", "says"),
+    [
+        ("short-key", "shorter than 32 characters"),
+        ("this-is-an-example-key-0123456789abcdef", "example value"),
+        ("some_key", "example value"),
+    ],
+)
+def test_an_example_or_short_cookie_key_stops_the_app_with_a_way_out(monkeypatch, key, says):
+    from ctdash.config import cookie_key
+
+    monkeypatch.setenv("CTDASH_COOKIE_KEY", key)
+    with pytest.raises(ConfigError, match=says) as caught:
+        cookie_key(get_settings())
+    assert "set CTDASH_COOKIE_KEY" in str(caught.value)
+
+
+def test_a_shared_postgresql_database_needs_an_explicit_cookie_key(monkeypatch):
+    from ctdash.config import cookie_key
+
+    monkeypatch.delenv("CTDASH_COOKIE_KEY", raising=False)
+    monkeypatch.setenv("CTDASH_DATABASE_URL", "postgresql://u:p@db.example/ctdash")
+    with pytest.raises(ConfigError, match="every replica uses"):
+        cookie_key(get_settings())

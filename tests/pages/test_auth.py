@@ -177,3 +177,11 @@ def test_facilitator_cannot_open_people_by_url(app_database, open_app, database)
     at.switch_page("pages/people.py").run()
     assert at.info[0].value == "This page is for administrators. If you need it, ask the programme team."
     assert not at.dataframe
+
+
+def test_an_example_cookie_key_stops_the_app_with_a_clear_message(app_database, open_app, monkeypatch):
+    monkeypatch.setenv("CTDASH_COOKIE_KEY", "some_key")
+    at = open_app()
+    assert not at.exception
+    assert "example value that anyone could know" in at.error[0].value
+    assert not at.text_input

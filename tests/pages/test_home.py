@@ -77,3 +77,25 @@ def test_bad_database_url_gives_a_clear_message(monkeypatch):
     at = AppTest.from_file(APP, default_timeout=30).run()
     assert not at.exception
     assert "supports SQLite and PostgreSQL" in at.error[0].value
+
+
+def test_the_cache_never_serves_a_members_view_to_a_visitor(app_database, open_app, database):
+    from ctdash.models import FindingStatus, Visibility
+    from tests.factories import make_finding, make_user
+    from tests.pages.conftest import signed_in_as
+
+    with database() as session:
+        member = make_user(session, username="kit")
+        make_finding(
+            session,
+            member.partner,
+            title="Group only finding",
+            status=FindingStatus.PUBLISHED,
+            visibility=Visibility.GROUP,
+        )
+    member_view = signed_in_as(open_app(), "kit").run()
+    member_view.switch_page(HOME).run()
+    assert "Group only finding" in _text(member_view)
+    visitor_view = open_app(HOME)
+    assert "Group only finding" not in _text(visitor_view)
+    assert _metrics(visitor_view)["Findings you can see"] == "0"
