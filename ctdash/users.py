@@ -293,6 +293,7 @@ def record_sign_in(session: Session, username: str, *, succeeded: bool, now: dt.
     user = session.scalar(select(User).where(User.username == username))
     if user is not None:
         if succeeded:
+            prune_attempts(session, now=now)
             user.last_login_at = now
             user.failed_logins = 0
         else:

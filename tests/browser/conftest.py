@@ -40,13 +40,19 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def app_url(tmp_path):
-    """A running app on a fresh, seeded SQLite database; yields (base URL, database URL)."""
-    database_url = f"sqlite:///{tmp_path / 'ctdash.db'}"
+def seeded_database(folder: Path) -> str:
+    """A fresh SQLite database in ``folder``, migrated and seeded; returns its URL."""
+    database_url = f"sqlite:///{folder / 'ctdash.db'}"
     engine = db.make_engine(database_url)
     initialise(engine)
     engine.dispose()
+    return database_url
+
+
+@pytest.fixture
+def app_url(tmp_path):
+    """A running app on a fresh, seeded SQLite database; yields (base URL, database URL)."""
+    database_url = seeded_database(tmp_path)
     with streamlit_server(database_url) as base:
         yield base, database_url
 
