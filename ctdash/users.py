@@ -367,16 +367,21 @@ def _other_active_admins(session: Session, user_id: int) -> int:
     )
 
 
-def _new_user(
+def _add_user(
     session: Session,
     *,
+    actor: Viewer | None,
+    actor_name: str | None,
     username: str,
     display_name: str,
     email: str | None,
-    role: Role,
+    role: Role | str,
     partner_id: int | None,
     password: str | None,
-) -> tuple[User, str | None]:
+    must_change_password: bool,
+) -> tuple[Account, str | None]:
+    """Check and add one account, audited; generates a temporary password when none is given."""
+    _serialise_writes(session)
     username = check_username(username)
     display_name = check_display_name(display_name)
     email = check_email(email)
@@ -389,6 +394,7 @@ def _new_user(
         check_password_strength(password, username=username)
     else:
         temporary = password = temporary_password()
+        must_change_password = True
     user = User(
         username=username,
         display_name=display_name,
@@ -396,11 +402,22 @@ def _new_user(
         role=role,
         partner_id=partner_id,
         password_hash=hash_password(password),
-        must_change_password=True,
+        must_change_password=must_change_password,
     )
     session.add(user)
     session.flush()
-    return user, temporary
+    account = _account(user)
+    audit.record(
+        session,
+        actor=actor,
+        actor_name=actor_name,
+        action="user_created",
+        entity_type="user",
+        entity_id=user.id,
+        summary=f"{user.username}: {ROLE_LABELS[user.role]}"
+        + (f" of {account.partner_name}" if account.partner_name else ""),
+    )
+    return account, temporary
 
 
 def create_first_admin(
@@ -410,31 +427,23 @@ def create_first_admin(
     _serialise_writes(session)
     if count_users(session):
         raise PermissionDenied("Setup is already complete; sign in instead.")
-    if password != confirm:
-        raise InvalidInput("The two passwords differ; type the same password in both boxes.")
     if not password:
         raise InvalidInput("Choose a password.")
-    user, _ = _new_user(
+    if password != confirm:
+        raise InvalidInput("The two passwords differ; type the same password in both boxes.")
+    account, _ = _add_user(
         session,
+        actor=None,
+        actor_name="first-run setup",
         username=username,
         display_name=display_name,
         email=email,
         role=Role.ADMIN,
         partner_id=None,
         password=password,
+        must_change_password=False,
     )
-    user.must_change_password = False
-    session.flush()
-    audit.record(
-        session,
-        actor=None,
-        actor_name=user.username,
-        action="user_created",
-        entity_type="user",
-        entity_id=user.id,
-        summary=f"first administrator {user.username} created at setup",
-    )
-    return _account(user)
+    return account
 
 
 def create_user(
@@ -453,27 +462,18 @@ def create_user(
     Either way they must choose their own password at first sign-in.
     """
     _require_admin(viewer)
-    _serialise_writes(session)
-    user, temporary = _new_user(
+    return _add_user(
         session,
+        actor=viewer,
+        actor_name=None,
         username=username,
         display_name=display_name,
         email=email,
-        role=Role(role),
+        role=role,
         partner_id=partner_id,
         password=password,
+        must_change_password=True,
     )
-    account = _account(user)
-    audit.record(
-        session,
-        actor=viewer,
-        action="user_created",
-        entity_type="user",
-        entity_id=user.id,
-        summary=f"{user.username}: {ROLE_LABELS[user.role]}"
-        + (f" of {account.partner_name}" if account.partner_name else ""),
-    )
-    return account, temporary
 
 
 def create_user_from_cli(
@@ -489,32 +489,25 @@ def create_user_from_cli(
     """``python -m ctdash create-user``: whoever runs the CLI on the server acts as the programme team."""
     partner_id = None
     if partner_name:
+        wanted = partner_name.strip().lower()
         partner_id = session.scalar(
-            select(Partner.id).where(func.lower(Partner.name) == partner_name.strip().lower())
-        ) or session.scalar(select(Partner.id).where(Partner.slug == partner_name.strip().lower()))
+            select(Partner.id).where((func.lower(Partner.name) == wanted) | (Partner.slug == wanted))
+        )
         if partner_id is None:
             raise InvalidInput(f"There is no partner service called {partner_name!r}; check the name in the app.")
-    _serialise_writes(session)
-    user, _ = _new_user(
-        session,
-        username=username,
-        display_name=display_name,
-        email=email,
-        role=Role(role),
-        partner_id=partner_id,
-        password=password,
-    )
-    user.must_change_password = False
-    audit.record(
+    account, _ = _add_user(
         session,
         actor=None,
         actor_name="command line",
-        action="user_created",
-        entity_type="user",
-        entity_id=user.id,
-        summary=f"{user.username}: {ROLE_LABELS[user.role]}",
+        username=username,
+        display_name=display_name,
+        email=email,
+        role=role,
+        partner_id=partner_id,
+        password=password,
+        must_change_password=False,
     )
-    return _account(user)
+    return account
 
 
 def update_user(
