@@ -21,6 +21,7 @@ with ui.user_errors():  # anything unexpected, here or in a page, is logged and 
     notice = auth.take_notice()
     if notice:
         st.info(notice, icon=":material/info:")
-    page = navigation.build(viewer, setup_needed=ui.setup_needed(), menu_area=menu_area)
-    ui.shell_ran()
+    setup_needed = ui.setup_needed()
+    page = navigation.build(viewer, setup_needed=setup_needed, menu_area=menu_area)
+    ui.shell_ran(setup_needed=setup_needed)
     page.run()

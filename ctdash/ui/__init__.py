@@ -109,9 +109,9 @@ FLASH = "_ctdash_flash"
 SHELL_RAN = "_ctdash_shell_ran"
 
 
-def shell_ran() -> None:
-    """Called by app.py once sign-in and navigation are done for this run."""
-    st.session_state[SHELL_RAN] = True
+def shell_ran(*, setup_needed: bool) -> None:
+    """Called by app.py once sign-in and navigation are done for this run; the page's guard reads it."""
+    st.session_state[SHELL_RAN] = {"setup_needed": setup_needed}
 
 
 def done(message: str) -> None:
@@ -130,7 +130,8 @@ def guard(page_file: str) -> Viewer:
     """Every page's first line: refuse politely, and stop, unless this viewer may see the page now."""
     from ctdash.ui import auth
 
-    if not st.session_state.pop(SHELL_RAN, False):
+    shell = st.session_state.pop(SHELL_RAN, None)
+    if shell is None:
         # With a pages/ folder, Streamlit's legacy multipage mode runs a page script on its own,
         # without app.py, until st.navigation has run once in the process: the first request a
         # fresh server gets, and every AppTest rerun. Show nothing; go round again through app.py.
@@ -138,7 +139,7 @@ def guard(page_file: str) -> Viewer:
         st.rerun()
     current = viewer()
     file = page_file.rsplit("/", 1)[-1]
-    reason = access.refusal(current, file, setup_needed=setup_needed())
+    reason = access.refusal(current, file, setup_needed=shell["setup_needed"])
     if reason and current.signed_in and access.rule_for(file).audience == {access.ANONYMOUS}:
         st.switch_page("pages/home.py")  # e.g. the sign-in page, just after signing in
     if reason:

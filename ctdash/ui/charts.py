@@ -1,9 +1,10 @@
-"""Charts as pure functions (data in, Altair chart out), each with a sentence for screen readers."""
+"""Charts as pure functions (data in, Vega-Lite spec out), each with a sentence for screen readers.
+
+Specs are plain dicts drawn with st.vega_lite_chart: building and validating an Altair chart costs
+about 20 ms a chart on every rerun (bench/README.md), more than the whole cached page otherwise.
+"""
 
 from __future__ import annotations
-
-import altair as alt
-import pandas as pd
 
 from ctdash.overview import Count
 from ctdash.ui.format import label
@@ -11,22 +12,38 @@ from ctdash.ui.format import label
 PALETTE = ["#1d4e89", "#00798c", "#d1495b", "#edae49", "#66a182", "#2e4057", "#8d96a3"]
 
 
-def counts_frame(counts: list[Count]) -> pd.DataFrame:
-    return pd.DataFrame({"label": [label(count.label) for count in counts], "count": [count.total for count in counts]})
-
-
-def bar_chart(counts: list[Count], *, title: str) -> alt.Chart:
-    """Horizontal bars in the given order, each bar labelled with its number so colour carries nothing alone."""
-    frame = counts_frame(counts)
-    order = list(frame["label"])
-    base = alt.Chart(frame, title=title).encode(
-        y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelFontSize=13, labelOverlap=False)),
-        x=alt.X("count:Q", title=None, axis=alt.Axis(tickMinStep=1, format="d")),
-        tooltip=[alt.Tooltip("label:N", title=title), alt.Tooltip("count:Q", title="Number")],
-    )
-    bars = base.mark_bar(color=PALETTE[0], cornerRadiusEnd=3)
-    text = base.mark_text(align="left", dx=4, fontSize=13).encode(text="count:Q")
-    return (bars + text).properties(height=alt.Step(28))
+def bar_chart(counts: list[Count], *, title: str) -> dict:
+    """Horizontal bars in the given order, each labelled with its number so colour carries nothing alone."""
+    rows = [{"label": label(count.label), "count": count.total} for count in counts]
+    order = [row["label"] for row in rows]
+    encoding = {
+        "y": {
+            "field": "label",
+            "type": "nominal",
+            "sort": order,
+            "title": None,
+            "axis": {"labelLimit": 220, "labelFontSize": 13, "labelOverlap": False},
+        },
+        "x": {"field": "count", "type": "quantitative", "title": None, "axis": {"tickMinStep": 1, "format": "d"}},
+        "tooltip": [
+            {"field": "label", "type": "nominal", "title": title},
+            {"field": "count", "type": "quantitative", "title": "Number"},
+        ],
+    }
+    return {
+        "$schema": "https://vega.github.io/schema/vega-lite/v5.json",
+        "title": title,
+        "data": {"values": rows},
+        "height": {"step": 28},
+        "encoding": encoding,
+        "layer": [
+            {"mark": {"type": "bar", "color": PALETTE[0], "cornerRadiusEnd": 3}},
+            {
+                "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 13},
+                "encoding": {"text": {"field": "count"}},
+            },
+        ],
+    }
 
 
 def describe(counts: list[Count], *, noun: str) -> str:

@@ -46,18 +46,30 @@ def example_notice(overview: Overview) -> None:
 def key_numbers(overview: Overview) -> None:
     by_role = {count.label: count.total for count in overview.partners_by_role}
     columns = st.columns(5)
-    columns[0].metric("Partner services", overview.partners, border=True)
-    columns[1].metric("Action research partners", by_role.get("Action research partners", 0), border=True)
-    columns[2].metric("Working group members", by_role.get("Working group members", 0), border=True)
-    columns[3].metric("Research projects", overview.projects, border=True)
-    columns[4].metric("Findings you can see", overview.findings, border=True)
+    columns[0].metric("Partner services", overview.partners, border=True, help="Music services in the programme.")
+    columns[1].metric(
+        "Action research",
+        by_role.get("Action research partners", 0),
+        border=True,
+        help="Services funded to do action research on inclusion since 2018.",
+    )
+    columns[2].metric(
+        "Working group",
+        by_role.get("Working group members", 0),
+        border=True,
+        help="Members of the National Music Services Working Group for Inclusion.",
+    )
+    columns[3].metric("Research projects", overview.projects, border=True, help="Action-research cycles recorded.")
+    columns[4].metric(
+        "Findings", overview.findings, border=True, help="Findings you can see when signed in as you are."
+    )
 
 
 def count_chart(counts: list[Count], *, title: str, noun: str, key: str) -> None:
     """A bar chart with its data as a sentence underneath, so it reads without sight or colour."""
     with st.container(border=True):
         if any(count.total for count in counts):
-            st.altair_chart(charts.bar_chart(counts, title=title), width="stretch", key=key)
+            st.vega_lite_chart(charts.bar_chart(counts, title=title), width="stretch", key=key)
         else:
             st.markdown(f"**{title}**")
         st.caption(charts.describe(counts, noun=noun))
