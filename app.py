@@ -18,10 +18,10 @@ with ui.user_errors():  # anything unexpected, here or in a page, is logged and 
     viewer = auth.authenticate(sign_out_area)
     account = auth.current_account()
     navigation.who(viewer, account.partner_name if account else None, who_area)
-    notice = auth.take_notice()
-    if notice:
-        st.info(notice, icon=":material/info:")
     setup_needed = ui.setup_needed()
     page = navigation.build(viewer, setup_needed=setup_needed, menu_area=menu_area)
+    notice = auth.notice_for(page.url_path)
+    if notice:
+        st.info(notice, icon=":material/info:")
     ui.shell_ran(setup_needed=setup_needed)
     page.run()

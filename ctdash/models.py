@@ -222,6 +222,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Remembered sign-ins from before this moment no longer count: set on sign-out, deactivation and
+    # password changes, because the cookie's signed token is otherwise valid until it expires.
+    sessions_valid_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[created]
     updated_at: Mapped[updated]
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)

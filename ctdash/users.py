@@ -69,6 +69,7 @@ class Account:
     active: bool
     must_change_password: bool
     version: int
+    sessions_valid_after: dt.datetime | None = None
 
     def viewer(self) -> Viewer:
         return Viewer(user_id=self.id, role=self.role, partner_id=self.partner_id, name=self.display_name)
@@ -171,6 +172,7 @@ def _account(user: User) -> Account:
         active=user.active,
         must_change_password=user.must_change_password,
         version=user.version,
+        sessions_valid_after=user.sessions_valid_after,
     )
 
 
@@ -316,7 +318,21 @@ def record_locked_attempt(session: Session, username: str, *, now: dt.datetime |
 
 
 def record_sign_out(session: Session, *, viewer: Viewer) -> None:
+    """End every remembered sign-in of this person (the cookie's token alone would stay valid) and audit it."""
+    user = session.get(User, viewer.user_id) if viewer.user_id else None
+    if user is not None:
+        user.sessions_valid_after = clock.now()
     audit.record(session, actor=viewer, action="sign_out", entity_type="user", entity_id=viewer.user_id)
+
+
+def remembered_sign_in(session: Session, username: str, *, issued: dt.datetime) -> str:
+    """Whether a remembered sign-in issued at ``issued`` still counts: "valid", "ended" or "inactive"."""
+    row = session.execute(
+        select(User.active, User.sessions_valid_after).where(User.username == normalise_username(username))
+    ).first()
+    if row is None or not row.active:
+        return "inactive"
+    return "ended" if row.sessions_valid_after is not None and issued <= row.sessions_valid_after else "valid"
 
 
 def prune_attempts(session: Session, *, now: dt.datetime | None = None) -> None:
@@ -565,6 +581,8 @@ def set_active(session: Session, *, viewer: Viewer, user_id: int, active: bool, 
         )
     if user.active != active:
         user.active = active
+        if not active:
+            user.sessions_valid_after = clock.now()
         session.flush()
         audit.record(
             session,
@@ -590,6 +608,7 @@ def reset_password(session: Session, *, viewer: Viewer, user_id: int, password: 
     user.password_hash = hash_password(password)
     user.must_change_password = True
     user.failed_logins = 0
+    user.sessions_valid_after = clock.now()
     session.flush()
     audit.record(
         session, actor=viewer, action="password_reset", entity_type="user", entity_id=user.id, summary=user.username
@@ -610,6 +629,7 @@ def change_own_password(session: Session, *, viewer: Viewer, current: str, new: 
     check_password_strength(new, username=user.username)
     user.password_hash = hash_password(new)
     user.must_change_password = False
+    user.sessions_valid_after = clock.now()  # other devices sign in again; ui.auth renews this session
     session.flush()
     audit.record(
         session, actor=viewer, action="password_changed", entity_type="user", entity_id=user.id, summary=user.username

@@ -31,6 +31,7 @@ with right, st.form("details", enter_to_submit=False):
 if change:
     with ui.open_session() as session:
         users.change_own_password(session, viewer=viewer, current=current, new=new, confirm=confirm)
+    auth.renew_session()
     ui.done("Your password is changed. Use the new one next time you sign in.")
 if save:
     with ui.open_session() as session:

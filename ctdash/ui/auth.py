@@ -8,11 +8,14 @@ working at once. Lockout and the audit trail wrap the authenticator's own login.
 
 from __future__ import annotations
 
+import datetime as dt
+
+import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from ctdash import users
+from ctdash import clock, users
 from ctdash.config import cookie_key, get_settings
 from ctdash.users import Account
 from ctdash.viewer import ANONYMOUS, Viewer
@@ -23,6 +26,7 @@ AUTHENTICATOR = "_ctdash_authenticator"
 ACCOUNT = "ctdash_account"
 VIEWER = "ctdash_viewer"
 NOTICE = "_ctdash_auth_notice"
+SINCE = "_ctdash_signed_in_since"  # when this browser session's sign-in began, as a Unix time
 WRONG = (
     "That username and password do not match. Check both and try again; after 5 failed tries a "
     "username is locked for 15 minutes."
@@ -31,6 +35,7 @@ LOCKED = (
     "Too many failed sign-ins for this username. It is locked for 15 minutes from the last try; "
     "wait, then try again, or ask the programme team to reset your password."
 )
+ENDED = "You have been signed out: you signed out on another device, or your password was changed. Sign in again."
 DEACTIVATED = (
     "You have been signed out because your account is no longer active. Ask the programme team if this is a mistake."
 )
@@ -67,6 +72,20 @@ def _guard_login(authenticator: stauth.Authenticate, known: set[str]) -> None:
     controller.login = login
 
 
+def _remembered_token(key: str) -> dict | None:
+    """The remember-me cookie's payload, if the browser sent a well-formed one signed with our key."""
+    raw = st.context.cookies.get(COOKIE_NAME)
+    if not isinstance(raw, str):
+        return None
+    try:
+        payload = jwt.decode(raw, key, algorithms=["HS256"])
+    except jwt.PyJWTError:
+        return None
+    if not isinstance(payload.get("username"), str) or not isinstance(payload.get("exp_date"), int | float):
+        return None
+    return payload
+
+
 def authenticate(sign_out_area) -> Viewer:
     """Who is signed in for this run; renders the sign-out button into ``sign_out_area``."""
     from ctdash import ui
@@ -86,6 +105,20 @@ def authenticate(sign_out_area) -> Viewer:
     )
     _guard_login(authenticator, set(credentials["usernames"]))
     st.session_state[AUTHENTICATOR] = authenticator
+
+    if not st.session_state.get("authentication_status") and not st.session_state.get("logout"):
+        token = _remembered_token(key)
+        if token is not None:
+            # The token has no issue time; the authenticator sets its expiry COOKIE_DAYS after issue.
+            issued = token["exp_date"] - COOKIE_DAYS * 86400
+            with ui.open_session() as session:
+                state = users.remembered_sign_in(
+                    session, token["username"], issued=dt.datetime.fromtimestamp(issued, dt.UTC)
+                )
+            if state == "valid":
+                st.session_state[SINCE] = issued
+            else:  # signed out, deactivated or password reset since: the cookie is void
+                _sign_out(authenticator, notice=DEACTIVATED if state == "inactive" else None)
     try:
         authenticator.login(location="unrendered")
     except LoginError:
@@ -96,15 +129,19 @@ def authenticate(sign_out_area) -> Viewer:
     if st.session_state.get("authentication_status"):
         with ui.open_session() as session:
             account = users.active_account(session, st.session_state.get("username") or "")
+        since = st.session_state.setdefault(SINCE, clock.now().timestamp())
         if account is None:
             _sign_out(authenticator, notice=DEACTIVATED)
+        elif account.sessions_valid_after is not None and since <= account.sessions_valid_after.timestamp():
+            _sign_out(authenticator, notice=ENDED)
+            account = None
 
-    if account is not None and sign_out_area.button(
-        "Sign out", key="sign_out", icon=":material/logout:", width="stretch"
-    ):
+    slot = sign_out_area.empty()
+    if account is not None and slot.button("Sign out", key="sign_out", icon=":material/logout:", width="stretch"):
         with ui.open_session() as session:
             users.record_sign_out(session, viewer=account.viewer())
         _sign_out(authenticator, notice="You are signed out.")
+        slot.empty()
         account = None
 
     viewer = account.viewer() if account else ANONYMOUS
@@ -113,23 +150,43 @@ def authenticate(sign_out_area) -> Viewer:
     return viewer
 
 
-def _sign_out(authenticator: stauth.Authenticate, *, notice: str) -> None:
+def renew_session() -> None:
+    """After changing your own password: other devices are signed out, this one stays signed in."""
+    st.session_state[SINCE] = clock.now().timestamp()
+
+
+def _sign_out(authenticator: stauth.Authenticate, *, notice: str | None) -> None:
     # No st.rerun() here: the cookie is deleted by a component message that a rerun would cancel.
+    # That message can still be lost, so the server also voids the token (users.sessions_valid_after).
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
     else:
         authenticator.cookie_controller.delete_cookie()
         st.session_state["logout"] = True  # stop the authenticator re-reading the stale cookie this session
-    st.session_state[NOTICE] = notice
+    st.session_state.pop(SINCE, None)
+    if notice:
+        st.session_state[NOTICE] = {"text": notice, "page": None}
 
 
 def current_account() -> Account | None:
     return st.session_state.get(ACCOUNT)
 
 
-def take_notice() -> str | None:
-    """A message about the last sign-out, shown once."""
-    return st.session_state.pop(NOTICE, None)
+def notice_for(page: str) -> str | None:
+    """The last sign-out message, kept while the person stays on the page where they saw it.
+
+    The cookie component reruns the script right after a sign-out, so a message shown only once
+    would flash and vanish.
+    """
+    notice = st.session_state.get(NOTICE)
+    if not notice:
+        return None
+    if notice["page"] is None:
+        notice["page"] = page
+    if notice["page"] != page:
+        del st.session_state[NOTICE]
+        return None
+    return notice["text"]
 
 
 def sign_in_form() -> bool:

@@ -323,3 +323,24 @@ def test_audit_csv_defuses_spreadsheet_formulas(session):
     users.record_sign_in(session, '=HYPERLINK("http://evil")', succeeded=False)
     csv = audit.to_csv(audit.search(session, viewer=viewer_for(admin))).decode("utf-8-sig")
     assert "'=hyperlink" in csv and "\n=" not in csv
+
+
+def test_signing_out_and_password_resets_end_remembered_sign_ins_and_deactivation_voids_them(session, monkeypatch):
+    from ctdash import clock
+
+    admin = make_user(session, role="admin")
+    member = make_user(session)
+    before = T0 - dt.timedelta(minutes=1)
+    assert users.remembered_sign_in(session, member.username, issued=before) == "valid"
+    monkeypatch.setattr(clock, "now", lambda: T0)
+    users.record_sign_out(session, viewer=viewer_for(member))
+    assert users.remembered_sign_in(session, member.username.upper(), issued=before) == "ended"
+    assert users.remembered_sign_in(session, member.username, issued=T0 + dt.timedelta(seconds=1)) == "valid"
+    monkeypatch.setattr(clock, "now", lambda: T0 + dt.timedelta(hours=1))
+    users.reset_password(session, viewer=viewer_for(admin), user_id=member.id)
+    assert users.remembered_sign_in(session, member.username, issued=T0 + dt.timedelta(seconds=1)) == "ended"
+    users.set_active(
+        session, viewer=viewer_for(admin), user_id=member.id, active=False, expected_version=member.version
+    )
+    assert users.remembered_sign_in(session, member.username, issued=T0 + dt.timedelta(hours=2)) == "inactive"
+    assert users.remembered_sign_in(session, "nobody", issued=T0) == "inactive"

@@ -185,3 +185,28 @@ def test_an_example_cookie_key_stops_the_app_with_a_clear_message(app_database, 
     assert not at.exception
     assert "example value that anyone could know" in at.error[0].value
     assert not at.text_input
+
+
+def test_signing_out_in_one_browser_signs_out_the_others(app_database, open_app, database):
+    with database() as session:
+        make_user(session, username="kit")
+    laptop = signed_in_as(open_app(), "kit").run()
+    phone = signed_in_as(open_app(), "kit").run()
+    laptop.button(key="sign_out").click().run()
+    phone.run()
+    assert not phone.session_state["authentication_status"]
+    assert "you signed out on another device" in phone.info[0].value
+
+
+def test_changing_your_password_keeps_this_browser_signed_in(app_database, open_app, database):
+    with database() as session:
+        make_user(session, username="kit", display_name="Kit")
+    at = signed_in_as(open_app(), "kit").run()
+    at.switch_page("pages/account.py").run()
+    at.text_input(key="account_current").input(PASSWORD)
+    at.text_input(key="account_new").input("Brand-New-Secret-7")
+    at.text_input(key="account_confirm").input("Brand-New-Secret-7")
+    at.button(key="FormSubmitter:change_password-Change password").click().run()
+    at.run()
+    assert at.session_state["authentication_status"] is True
+    assert "Signed in as **Kit**" in _sidebar_text(at)
