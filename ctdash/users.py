@@ -191,12 +191,15 @@ def get_account(session: Session, *, viewer: Viewer, user_id: int) -> Account:
     return _account(user)
 
 
-def credentials(session: Session) -> dict:
-    """The mapping streamlit-authenticator expects, for active accounts only.
+def credentials(session: Session, usernames: list[str]) -> dict:
+    """The mapping streamlit-authenticator expects, for the named accounts that are active.
 
-    Deactivated people are left out, so they fail to sign in exactly like a wrong password would.
+    Only the people a run can be about are loaded (the one signed in, or the one signing in), so a
+    rerun costs the same however many accounts exist. Deactivated people are left out, so they
+    fail to sign in exactly like a wrong password would.
     """
-    users = session.scalars(select(User).where(User.active)).all()
+    wanted = [normalise_username(name) for name in usernames if name]
+    found = session.scalars(select(User).where(User.active, User.username.in_(wanted))).all() if wanted else []
     return {
         "usernames": {
             user.username: {
@@ -206,7 +209,7 @@ def credentials(session: Session) -> dict:
                 "roles": [user.role.value],
                 "failed_login_attempts": user.failed_logins,
             }
-            for user in users
+            for user in found
         }
     }
 

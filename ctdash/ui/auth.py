@@ -41,11 +41,16 @@ DEACTIVATED = (
 )
 
 
-def _guard_login(authenticator: stauth.Authenticate, known: set[str]) -> None:
-    """Wrap the authenticator's login with lockout and recording (its own counter is per process only)."""
+def _guard_login(authenticator: stauth.Authenticate) -> None:
+    """Wrap the authenticator's login with lockout, recording, and loading the one account asked for.
+
+    The authenticator keeps failed-attempt counts per process only, and expects every account in
+    memory; this loads just the account being signed in to, at the moment of signing in.
+    """
     from ctdash import ui  # imported here: ctdash.ui imports this module
 
     controller = authenticator.authentication_controller
+    model = controller.authentication_model
     original = controller.login
 
     def login(username=None, password=None, *args, **kwargs):
@@ -60,10 +65,11 @@ def _guard_login(authenticator: stauth.Authenticate, known: set[str]) -> None:
             locked = users.locked_until(session, name) is not None
             if locked:
                 users.record_locked_attempt(session, name)
+            model.credentials["usernames"] = users.credentials(session, [name])["usernames"]
         if locked:
             raise LoginError(LOCKED)
         succeeded = bool(original(username, password, *args, **kwargs))
-        if not succeeded and name not in known:
+        if not succeeded and name not in model.credentials["usernames"]:
             users.password_matches(password, None)  # same time as a wrong password for a real name
         with ui.open_session() as session:
             users.record_sign_in(session, name, succeeded=succeeded)
@@ -93,8 +99,13 @@ def authenticate(sign_out_area) -> Viewer:
     settings = get_settings()
     with ui.user_errors():
         key = cookie_key(settings)
+    token = None
+    if not st.session_state.get("authentication_status") and not st.session_state.get("logout"):
+        token = _remembered_token(key)
+    who = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+    who = who or (token["username"] if token else None)
     with ui.open_session() as session:
-        credentials = users.credentials(session)
+        credentials = users.credentials(session, [who] if who else [])
     authenticator = stauth.Authenticate(
         credentials,
         cookie_name=COOKIE_NAME,
@@ -103,22 +114,20 @@ def authenticate(sign_out_area) -> Viewer:
         auto_hash=False,
         login_sleep_time=0,
     )
-    _guard_login(authenticator, set(credentials["usernames"]))
+    _guard_login(authenticator)
     st.session_state[AUTHENTICATOR] = authenticator
 
-    if not st.session_state.get("authentication_status") and not st.session_state.get("logout"):
-        token = _remembered_token(key)
-        if token is not None:
-            # The token has no issue time; the authenticator sets its expiry COOKIE_DAYS after issue.
-            issued = token["exp_date"] - COOKIE_DAYS * 86400
-            with ui.open_session() as session:
-                state = users.remembered_sign_in(
-                    session, token["username"], issued=dt.datetime.fromtimestamp(issued, dt.UTC)
-                )
-            if state == "valid":
-                st.session_state[SINCE] = issued
-            else:  # signed out, deactivated or password reset since: the cookie is void
-                _sign_out(authenticator, notice=DEACTIVATED if state == "inactive" else None)
+    if token is not None:
+        # The token has no issue time; the authenticator sets its expiry COOKIE_DAYS after issue.
+        issued = token["exp_date"] - COOKIE_DAYS * 86400
+        with ui.open_session() as session:
+            state = users.remembered_sign_in(
+                session, token["username"], issued=dt.datetime.fromtimestamp(issued, dt.UTC)
+            )
+        if state == "valid":
+            st.session_state[SINCE] = issued
+        else:  # signed out, deactivated or password reset since: the cookie is void
+            _sign_out(authenticator, notice=DEACTIVATED if state == "inactive" else None)
     try:
         authenticator.login(location="unrendered")
     except LoginError:

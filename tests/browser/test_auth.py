@@ -96,7 +96,7 @@ COOKIE_IS_SET = f"document.cookie.split('; ').some(c => c.startsWith('{COOKIE_NA
 RECORDER = f"""
 if (window === window.top) {{
   window.__events = [];
-  const note = kind => window.__events.push({{kind, cookie: {COOKIE_IS_SET}}});
+  const note = kind => window.__events.push({{kind, at: performance.now(), cookie: {COOKIE_IS_SET}}});
   window.addEventListener("message", event => {{
     if (event.data && event.data.type === "streamlit:setComponentValue") note("reply");
   }});
@@ -113,13 +113,15 @@ if (window === window.top) {{
 
 # True once a cookie-component reply has come since the page loaded, and the script run that
 # the latest reply asked for has finished (the run picks up every reply sent before it ends).
+# A reply that changes nothing starts no run; then a second of quiet after it counts as settled.
 SETTLED = """() => {
   const events = window.__events || [];
   const lastReply = events.map(e => e.kind).lastIndexOf("reply");
   const app = document.querySelector('[data-testid="stApp"]');
-  return lastReply >= 0
-    && events.slice(lastReply + 1).some(e => e.kind === "notRunning")
-    && app.getAttribute("data-test-script-state") === "notRunning";
+  if (lastReply < 0 || !app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  const after = events.slice(lastReply + 1);
+  const quiet = after.every(e => e.kind !== "running") && performance.now() - events[lastReply].at > 1000;
+  return after.some(e => e.kind === "notRunning") || quiet;
 }"""
 
 

@@ -119,7 +119,9 @@ def test_admin_adds_a_member_of_cornwall_with_a_temporary_password(session):
         partner_id=cornwall_id,
     )
     assert account.partner_name == "Cornwall" and account.must_change_password
-    assert temporary and users.password_matches(temporary, users.credentials(session)["usernames"]["kit"]["password"])
+    assert temporary and users.password_matches(
+        temporary, users.credentials(session, ["kit"])["usernames"]["kit"]["password"]
+    )
     assert "kit: Member of Cornwall" in session.scalars(select(AuditEvent.summary)).all()
 
 
@@ -163,7 +165,7 @@ def test_a_deactivated_person_cannot_sign_in_and_their_session_ends(session):
     users.set_active(
         session, viewer=viewer_for(admin), user_id=member.id, active=False, expected_version=member.version
     )
-    assert member.username not in users.credentials(session)["usernames"]
+    assert member.username not in users.credentials(session, [member.username])["usernames"]
     assert users.active_account(session, member.username) is None
     assert _actions(session)[-1] == "user_deactivated"
 
@@ -344,3 +346,13 @@ def test_signing_out_and_password_resets_end_remembered_sign_ins_and_deactivatio
     )
     assert users.remembered_sign_in(session, member.username, issued=T0 + dt.timedelta(hours=2)) == "inactive"
     assert users.remembered_sign_in(session, "nobody", issued=T0) == "inactive"
+
+
+def test_credentials_load_only_the_named_active_accounts(session):
+    kit = make_user(session, username="kit")
+    make_user(session, username="sam")
+    make_user(session, username="gone", active=False)
+    loaded = users.credentials(session, ["KIT", "gone", "nobody"])["usernames"]
+    assert list(loaded) == ["kit"]
+    assert loaded["kit"]["roles"] == [kit.role.value]
+    assert users.credentials(session, [])["usernames"] == {}

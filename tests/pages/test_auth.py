@@ -129,7 +129,7 @@ def test_password_change_through_my_account(app_database, open_app, database):
     at.button(key="FormSubmitter:change_password-Change password").click().run()
     assert "Your password is changed" in at.success[0].value
     with database() as session:
-        stored = users.credentials(session)["usernames"]["kit"]["password"]
+        stored = users.credentials(session, ["kit"])["usernames"]["kit"]["password"]
     assert users.password_matches("Brand-New-Secret-7", stored)
 
 
