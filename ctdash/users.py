@@ -549,13 +549,18 @@ def update_user(
         raise InvalidInput(
             f"{user.display_name} is the last active administrator; make someone else an administrator first."
         )
-    changes = []
     new_values = {
         "role": role,
         "partner_id": _check_partner(session, role, partner_id) if role == Role.MEMBER else None,
         "display_name": check_display_name(display_name),
         "email": check_email(email),
     }
+    return _apply_changes(session, viewer=viewer, user=user, new_values=new_values)
+
+
+def _apply_changes(session: Session, *, viewer: Viewer, user: User, new_values: dict) -> Account:
+    """Set the fields that differ and audit them as one change, before -> after."""
+    changes = []
     for field, value in new_values.items():
         if getattr(user, field) != value:
             changes.append(f"{field}: {getattr(user, field)!s} -> {value!s}")
@@ -647,20 +652,4 @@ def update_profile(
         raise PermissionDenied("Sign in to change your details.")
     user = _user_for_update(session, viewer.user_id, expected_version)
     display_name, email = check_display_name(display_name), check_email(email)
-    changes = [
-        f"{field}: {getattr(user, field)!s} -> {value!s}"
-        for field, value in (("display_name", display_name), ("email", email))
-        if getattr(user, field) != value
-    ]
-    if changes:
-        user.display_name, user.email = display_name, email
-        session.flush()
-        audit.record(
-            session,
-            actor=viewer,
-            action="user_changed",
-            entity_type="user",
-            entity_id=user.id,
-            summary=f"{user.username}: " + "; ".join(changes),
-        )
-    return _account(user)
+    return _apply_changes(session, viewer=viewer, user=user, new_values={"display_name": display_name, "email": email})

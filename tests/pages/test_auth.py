@@ -18,14 +18,18 @@ def _menu(at):
     return [link.proto.label for link in at.sidebar.get("page_link")]
 
 
+def _submit_setup(at, username, password):
+    at.text_input(key="setup_name").input("Ada Admin")
+    at.text_input(key="setup_username").input(username)
+    at.text_input(key="setup_password").input(password)
+    at.text_input(key="setup_confirm").input(password)
+    at.button(key="FormSubmitter:setup-Create administrator").click().run()
+
+
 def test_first_run_setup_is_offered_only_while_no_account_exists(app_database, open_app):
     at = open_app()
     assert at.title[0].value == "Welcome to ctdash"
-    at.text_input(key="setup_name").input("Ada Admin")
-    at.text_input(key="setup_username").input("Ada")
-    at.text_input(key="setup_password").input("Str0ng-Password!")
-    at.text_input(key="setup_confirm").input("Str0ng-Password!")
-    at.button(key="FormSubmitter:setup-Create administrator").click().run()
+    _submit_setup(at, "Ada", "Str0ng-Password!")
     assert "Administrator ada created" in at.success[0].value
     fresh = open_app()
     assert fresh.title[0].value == "Changing Tracks: inclusion dashboard"  # home is the default again
@@ -37,11 +41,7 @@ def test_first_run_setup_is_offered_only_while_no_account_exists(app_database, o
 
 def test_setup_keeps_what_was_typed_when_a_rule_is_broken(app_database, open_app):
     at = open_app()
-    at.text_input(key="setup_name").input("Ada Admin")
-    at.text_input(key="setup_username").input("ada")
-    at.text_input(key="setup_password").input("short")
-    at.text_input(key="setup_confirm").input("short")
-    at.button(key="FormSubmitter:setup-Create administrator").click().run()
+    _submit_setup(at, "ada", "short")
     assert "at least 12 characters" in at.error[0].value
     assert at.text_input(key="setup_name").value == "Ada Admin"
     assert at.text_input(key="setup_username").value == "ada"
