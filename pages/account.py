@@ -12,8 +12,7 @@ st.caption(
     f"Username **{account.username}** · {users.ROLE_LABELS[account.role]}"
     + (f" · {account.partner_name}" if account.partner_name else "")
 )
-if account.must_change_password:
-    st.warning("An administrator set your password. Choose your own before using the dashboard.", icon=":material/key:")
+status = st.empty()  # filled once the forms below are handled, so it never shows a stale state
 
 left, right = st.columns(2, gap="large")
 with left, st.form("change_password", enter_to_submit=False):
@@ -31,8 +30,13 @@ with right, st.form("details", enter_to_submit=False):
 if change:
     with ui.open_session() as session:
         users.change_own_password(session, viewer=viewer, current=current, new=new, confirm=confirm)
+    # No rerun here: renewing writes a new remember-me cookie, which a rerun would cancel.
     auth.renew_session()
-    ui.done("Your password is changed. Use the new one next time you sign in.")
+    status.success(auth.PASSWORD_CHANGED, icon=":material/check_circle:")
+elif account.must_change_password:
+    status.warning(
+        "An administrator set your password. Choose your own before using the dashboard.", icon=":material/key:"
+    )
 if save:
     with ui.open_session() as session:
         users.update_profile(

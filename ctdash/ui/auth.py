@@ -31,6 +31,7 @@ WRONG = (
     "That username and password do not match. Check both and try again; after 5 failed tries a "
     "username is locked for 15 minutes."
 )
+PASSWORD_CHANGED = "Your password is changed. Use the new one next time you sign in."
 LOCKED = (
     "Too many failed sign-ins for this username. It is locked for 15 minutes from the last try; "
     "wait, then try again, or ask the programme team to reset your password."
@@ -160,8 +161,15 @@ def authenticate(sign_out_area) -> Viewer:
 
 
 def renew_session() -> None:
-    """After changing your own password: other devices are signed out, this one stays signed in."""
+    """After changing your own password: other devices are signed out, this browser stays signed in.
+
+    The remember-me cookie is issued again, since the old one is now void. Do not st.rerun() in the
+    same run: the cookie is written by a component message that a rerun would cancel.
+    """
     st.session_state[SINCE] = clock.now().timestamp()
+    st.session_state[AUTHENTICATOR].cookie_controller.set_cookie()
+    # The cookie component's reply reruns the page at once; keep saying it worked on that run too.
+    st.session_state[NOTICE] = {"text": PASSWORD_CHANGED, "page": None}
 
 
 def _sign_out(authenticator: stauth.Authenticate, *, notice: str | None) -> None:
@@ -182,7 +190,7 @@ def current_account() -> Account | None:
 
 
 def notice_for(page: str) -> str | None:
-    """The last sign-out message, kept while the person stays on the page where they saw it.
+    """The last sign-in message (signed out, password changed), kept while the person stays on that page.
 
     The cookie component reruns the script right after a sign-out, so a message shown only once
     would flash and vanish.

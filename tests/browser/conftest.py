@@ -14,6 +14,7 @@ import pytest
 
 from ctdash import db
 from ctdash.seed import initialise
+from ctdash.ui.auth import COOKIE_NAME
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, streamlit_server
 
 REQUIRE_BROWSER = os.environ.get("CTDASH_REQUIRE_BROWSER") == "1"
@@ -75,3 +76,54 @@ def page(browser):
     page.set_default_timeout(20_000)
     yield page
     context.close()
+
+
+# --- waiting on the page ----------------------------------------------------------------------
+
+COOKIE_IS_SET = f"document.cookie.split('; ').some(c => c.startsWith('{COOKIE_NAME}='))"
+
+# Runs in every page load: logs each cookie-component reply and each change of the script state.
+RECORDER = f"""
+if (window === window.top) {{
+  window.__events = [];
+  const note = kind => window.__events.push({{kind, at: performance.now(), cookie: {COOKIE_IS_SET}}});
+  window.addEventListener("message", event => {{
+    if (event.data && event.data.type === "streamlit:setComponentValue") note("reply");
+  }});
+  const watch = () => {{
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app) {{ setTimeout(watch, 10); return; }}
+    const state = () => note(app.getAttribute("data-test-script-state"));
+    state();
+    new MutationObserver(state).observe(app, {{attributes: true, attributeFilter: ["data-test-script-state"]}});
+  }};
+  watch();
+}}
+"""
+
+# True once a cookie-component reply has come since the page loaded, and the script run that
+# the latest reply asked for has finished (the run picks up every reply sent before it ends).
+# A reply that changes nothing starts no run; then a second of quiet after it counts as settled.
+SETTLED = """() => {
+  const events = window.__events || [];
+  const lastReply = events.map(e => e.kind).lastIndexOf("reply");
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (lastReply < 0 || !app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
+  const after = events.slice(lastReply + 1);
+  const quiet = after.every(e => e.kind !== "running") && performance.now() - events[lastReply].at > 1000;
+  return after.some(e => e.kind === "notRunning") || quiet;
+}"""
+
+
+@pytest.fixture(autouse=True)
+def _record_events(page):  # every browser test page records, so any test can settle()
+    page.add_init_script(RECORDER)
+
+
+def settle(page) -> None:
+    """Wait until the cookie component has replied and the app has run for it.
+
+    Acting before that races a rerun the component triggers; a click that lands in it has been
+    seen to be lost (about 1 in 50 tries), which is not what these tests are about.
+    """
+    page.wait_for_function(SETTLED)

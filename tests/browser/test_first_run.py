@@ -1,0 +1,104 @@
+"""The first-run journey in a real browser: setup, the first admin adds people, each sees their pages."""
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import RECORDER, settle
+
+ADMIN_PASSWORD = "Str0ng-Password!"
+MEMBER_PASSWORD = "Kernow-Music-2026"
+
+
+def open_page(browser) -> tuple:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(RECORDER)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return context, page
+
+
+def sidebar(page: Page):
+    return page.get_by_test_id("stSidebar")
+
+
+def menu(page: Page) -> list[str]:
+    # Each link's text starts with its icon's name (e.g. "home"); the label is the last line.
+    return [text.split("\n")[-1] for text in sidebar(page).get_by_role("link").all_inner_texts()]
+
+
+def sign_in(page: Page, base: str, username: str, password: str) -> None:
+    page.goto(f"{base}/sign_in")
+    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
+    settle(page)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(sidebar(page)).to_contain_text("Signed in as")
+    settle(page)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def add_person(page: Page, *, name: str, username: str, role: str, partner: str | None = None) -> str:
+    """Fill in 'Add a person' on the People page; returns the temporary password shown once."""
+    page.get_by_role("textbox", name="Name", exact=True).fill(name)
+    page.get_by_role("textbox", name="Username", exact=True).fill(username)
+    choose(page, "Role", role)
+    if partner:
+        choose(page, "Partner service (for members)", partner)
+    page.get_by_role("button", name="Add person").click()
+    expect(page.get_by_text(f"{name} can now sign in as {username}.")).to_be_visible()
+    code = page.locator('[data-testid="stCode"] code')
+    expect(code).to_have_count(1)
+    return code.inner_text().strip()
+
+
+def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_url, browser):
+    base, _ = app_url
+    admin, page = open_page(browser)
+    page.goto(base)
+    expect(page.get_by_role("heading", name="Welcome to ctdash")).to_be_visible()
+    settle(page)
+    page.get_by_role("textbox", name="Your name").fill("Ada Admin")
+    page.get_by_role("textbox", name="Username").fill("ada")
+    page.get_by_role("textbox", name="Password", exact=True).fill(ADMIN_PASSWORD)
+    page.get_by_role("textbox", name="Password again").fill(ADMIN_PASSWORD)
+    page.get_by_role("button", name="Create administrator").click()
+    expect(page.get_by_text("Administrator ada created.")).to_be_visible()
+
+    sign_in(page, base, "ada", ADMIN_PASSWORD)
+    assert menu(page) == ["Home", "My account", "People", "Audit log"]
+    page.goto(f"{base}/people")
+    expect(page.get_by_role("heading", name="People", level=1)).to_be_visible()
+    settle(page)
+    facilitator_password = add_person(page, name="Fay Facilitator", username="fay", role="Facilitator")
+    member_password = add_person(page, name="Kit Kernow", username="kit", role="Member", partner="Cornwall")
+    assert facilitator_password != member_password
+    admin.close()
+
+    member, page = open_page(browser)
+    sign_in(page, base, "kit", member_password)
+    expect(sidebar(page)).to_contain_text("Member · Cornwall")
+    expect(page.get_by_text("Choose a new password before you go on")).to_be_visible()
+    page.get_by_role("link", name="Change my password").click()
+    expect(page.get_by_role("heading", name="My account", level=1)).to_be_visible()
+    settle(page)
+    page.get_by_role("textbox", name="Current password").fill(member_password)
+    page.get_by_role("textbox", name="New password", exact=True).fill(MEMBER_PASSWORD)
+    page.get_by_role("textbox", name="New password again").fill(MEMBER_PASSWORD)
+    page.get_by_role("button", name="Change password").click()
+    expect(page.get_by_text("Your password is changed.")).to_be_visible()
+    assert menu(page) == ["Home", "My account"]
+    page.goto(f"{base}/people")
+    expect(page.get_by_text("This page is for administrators.")).to_be_visible()
+    expect(page.get_by_role("heading", name="People", level=1)).to_have_count(0)
+    member.close()
+
+    facilitator, page = open_page(browser)
+    sign_in(page, base, "fay", facilitator_password)
+    expect(sidebar(page)).to_contain_text("Facilitator")
+    page.goto(f"{base}/audit_log")
+    expect(page.get_by_text("This page is for administrators.")).to_be_visible()
+    facilitator.close()
