@@ -118,15 +118,18 @@ def test_a_deactivated_user_cannot_sign_in(app_database, open_app, database):
     assert [e.value for e in at.error] == [WRONG]
 
 
+def _change_password(at, *, new):
+    at.switch_page("pages/account.py").run()
+    at.text_input(key="account_current").input(PASSWORD)
+    at.text_input(key="account_new").input(new)
+    at.text_input(key="account_confirm").input(new)
+    return at.button(key="FormSubmitter:change_password-Change password").click().run()
+
+
 def test_password_change_through_my_account(app_database, open_app, database):
     with database() as session:
         make_user(session, username="kit")
-    at = signed_in_as(open_app(), "kit").run()
-    at.switch_page("pages/account.py").run()
-    at.text_input(key="account_current").input(PASSWORD)
-    at.text_input(key="account_new").input("Brand-New-Secret-7")
-    at.text_input(key="account_confirm").input("Brand-New-Secret-7")
-    at.button(key="FormSubmitter:change_password-Change password").click().run()
+    at = _change_password(signed_in_as(open_app(), "kit").run(), new="Brand-New-Secret-7")
     assert "Your password is changed" in at.success[0].value
     with database() as session:
         stored = users.credentials(session, ["kit"])["usernames"]["kit"]["password"]
@@ -201,12 +204,7 @@ def test_signing_out_in_one_browser_signs_out_the_others(app_database, open_app,
 def test_changing_your_password_keeps_this_browser_signed_in(app_database, open_app, database):
     with database() as session:
         make_user(session, username="kit", display_name="Kit")
-    at = signed_in_as(open_app(), "kit").run()
-    at.switch_page("pages/account.py").run()
-    at.text_input(key="account_current").input(PASSWORD)
-    at.text_input(key="account_new").input("Brand-New-Secret-7")
-    at.text_input(key="account_confirm").input("Brand-New-Secret-7")
-    at.button(key="FormSubmitter:change_password-Change password").click().run()
+    at = _change_password(signed_in_as(open_app(), "kit").run(), new="Brand-New-Secret-7")
     at.run()
     assert at.session_state["authentication_status"] is True
     assert "Signed in as **Kit**" in _sidebar_text(at)
