@@ -99,3 +99,14 @@ def test_the_cache_never_serves_a_members_view_to_a_visitor(app_database, open_a
     visitor_view = open_app(HOME)
     assert "Group only finding" not in _text(visitor_view)
     assert _metrics(visitor_view)["Findings"] == "0"
+
+
+def test_first_start_on_an_empty_database_migrates_and_seeds_it(monkeypatch, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    monkeypatch.setenv("CTDASH_DATABASE_URL", f"sqlite:///{tmp_path}/brand-new/ctdash.db")
+    at = AppTest.from_file(APP, default_timeout=30).run()
+    assert not at.exception
+    assert at.title[0].value == "Welcome to ctdash"  # no accounts yet: the first-run setup
+    at.switch_page(HOME).run()
+    assert _metrics(at)["Partner services"] == "15"
