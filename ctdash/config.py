@@ -113,6 +113,7 @@ def get_settings() -> Settings:
     )
 
 
+@functools.cache  # read on every rerun; the file never changes while the process runs
 def cookie_key(settings: Settings) -> str:
     """The key that signs the remember-me cookie.
 

@@ -7,6 +7,7 @@ overwrites what admins have edited in the app.
 from __future__ import annotations
 
 import csv
+import functools
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,6 +52,7 @@ def _rows(path: Path) -> list[dict[str, str]]:
         return [{key: (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)]
 
 
+@functools.cache  # shown on every home-page rerun; edits to the file take effect on restart
 def load_programme(data_dir: Path = DATA_DIR) -> Programme:
     return Programme(**tomllib.loads((data_dir / "programme.toml").read_text(encoding="utf-8")))
 

@@ -276,7 +276,6 @@ def locked_until(session: Session, username: str, *, now: dt.datetime | None = N
     )
     horizon = now - LOCK_WINDOW - LOCK_DURATION
     if last_success is not None:
-        last_success = last_success.replace(tzinfo=dt.UTC) if last_success.tzinfo is None else last_success
         horizon = max(horizon, last_success)
     failures = session.scalars(
         select(SignInAttempt.at)

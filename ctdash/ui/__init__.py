@@ -75,8 +75,11 @@ def open_session() -> Iterator[Session]:
 
 
 def viewer() -> Viewer:
-    """The person looking at this run."""
-    return st.session_state.get("ctdash_viewer", ANONYMOUS)
+    """The person looking at this run, as app.py's sign-in check found them."""
+    from ctdash.ui import auth
+
+    account = auth.current_account()
+    return account.viewer() if account else ANONYMOUS
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
@@ -144,7 +147,7 @@ def guard(page_file: str) -> Viewer:
         st.switch_page("pages/home.py")  # e.g. the sign-in page, just after signing in
     if reason:
         st.info(reason, icon=":material/lock:")
-        if not current.signed_in and access.refusal(current, "sign_in.py", setup_needed=False) is None:
+        if not current.signed_in:
             st.page_link("pages/sign_in.py", label="Sign in", icon=":material/login:")
         st.stop()
     flash = st.session_state.pop(FLASH, None)

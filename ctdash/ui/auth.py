@@ -24,7 +24,6 @@ COOKIE_NAME = "ctdash_auth"
 COOKIE_DAYS = 7
 AUTHENTICATOR = "_ctdash_authenticator"
 ACCOUNT = "ctdash_account"
-VIEWER = "ctdash_viewer"
 NOTICE = "_ctdash_auth_notice"
 SINCE = "_ctdash_signed_in_since"  # when this browser session's sign-in began, as a Unix time
 WRONG = (
@@ -154,10 +153,8 @@ def authenticate(sign_out_area) -> Viewer:
         slot.empty()
         account = None
 
-    viewer = account.viewer() if account else ANONYMOUS
     st.session_state[ACCOUNT] = account
-    st.session_state[VIEWER] = viewer
-    return viewer
+    return account.viewer() if account else ANONYMOUS
 
 
 def renew_session() -> None:

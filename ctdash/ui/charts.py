@@ -9,7 +9,7 @@ from __future__ import annotations
 from ctdash.overview import Count
 from ctdash.ui.format import label
 
-PALETTE = ["#1d4e89", "#00798c", "#d1495b", "#edae49", "#66a182", "#2e4057", "#8d96a3"]
+BAR_COLOUR = "#1d4e89"  # the theme's primary colour
 
 
 def bar_chart(counts: list[Count], *, title: str) -> dict:
@@ -37,7 +37,7 @@ def bar_chart(counts: list[Count], *, title: str) -> dict:
         "height": {"step": 28},
         "encoding": encoding,
         "layer": [
-            {"mark": {"type": "bar", "color": PALETTE[0], "cornerRadiusEnd": 3}},
+            {"mark": {"type": "bar", "color": BAR_COLOUR, "cornerRadiusEnd": 3}},
             {
                 "mark": {"type": "text", "align": "left", "dx": 4, "fontSize": 13},
                 "encoding": {"text": {"field": "count"}},
