@@ -26,6 +26,8 @@ ACTIONS = {
     "user_reactivated": "User reactivated",
     "password_changed": "Password changed",
     "password_reset": "Password reset",
+    "example_data_loaded": "Example data loaded",
+    "example_data_removed": "Example data removed",
 }
 COLUMNS = ["When (UK time)", "Who", "Action", "Record", "Details"]
 

@@ -77,14 +77,10 @@ def demo_command(remove: bool) -> None:
     initialise(engine)
     with session_scope(engine) as session:
         report = demo.remove(session) if remove else demo.load(session)
-    verb = "Removed" if remove else "Loaded"
-    if not any(vars(report).values()):
+    if report.empty:
         click.echo("No example data to remove." if remove else "The example data is already loaded.")
         return
-    click.echo(
-        f"{verb} example data: {report.partners} services, {report.projects} projects, "
-        f"{report.findings} findings, {report.comments} comments, {report.attachments} attachments."
-    )
+    click.echo(f"{'Removed' if remove else 'Loaded'} example data: {report.summary}.")
 
 
 demo_command.name = "demo"

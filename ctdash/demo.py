@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
+from ctdash import audit
 from ctdash.db import bump_revision
 from ctdash.models import (
     Attachment,
@@ -199,13 +200,26 @@ class DemoReport:
     comments: int
     attachments: int
 
+    @property
+    def summary(self) -> str:
+        """The counts as a phrase, e.g. "3 services, 6 projects, 10 findings, 5 comments, 2 attachments"."""
+        return (
+            f"{_counted(self.partners, 'service')}, {_counted(self.projects, 'project')}, "
+            f"{_counted(self.findings, 'finding')}, {_counted(self.comments, 'comment')}, "
+            f"{_counted(self.attachments, 'attachment')}"
+        )
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.partners, self.projects, self.findings, self.comments, self.attachments))
+
 
 def has_demo(session: Session) -> bool:
     return bool(session.scalar(select(func.count(Partner.id)).where(Partner.is_example)))
 
 
-def load(session: Session, *, today: dt.date | None = None) -> DemoReport:
-    """Add the example dataset unless it is already there."""
+def load(session: Session, *, today: dt.date | None = None, actor_name: str = "command line") -> DemoReport:
+    """Add the example dataset unless it is already there, with an audit row naming ``actor_name``."""
     if has_demo(session):
         return DemoReport(0, 0, 0, 0, 0)
     now = dt.datetime.now(dt.UTC)
@@ -288,7 +302,16 @@ def load(session: Session, *, today: dt.date | None = None) -> DemoReport:
             )
         )
     session.flush()
-    return DemoReport(len(partners), len(projects), len(findings), len(COMMENTS), len(ATTACHMENTS))
+    report = DemoReport(len(partners), len(projects), len(findings), len(COMMENTS), len(ATTACHMENTS))
+    audit.record(
+        session,
+        actor=None,
+        actor_name=actor_name,
+        action="example_data_loaded",
+        entity_type="example_data",
+        summary=report.summary,
+    )
+    return report
 
 
 def remove(session: Session) -> DemoReport:
@@ -311,3 +334,7 @@ def remove(session: Session) -> DemoReport:
     session.execute(delete(Partner).where(Partner.is_example))
     bump_revision(session)  # bulk deletes skip the flush hook
     return counts
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -2,7 +2,7 @@ from sqlalchemy import func, select
 
 from ctdash import demo
 from ctdash.db import current_revision
-from ctdash.models import Attachment, AttachmentBlob, Comment, Finding, Partner, Project
+from ctdash.models import Attachment, AttachmentBlob, AuditEvent, Comment, Finding, Partner, Project
 from ctdash.seed import seed
 
 
@@ -28,6 +28,19 @@ def test_loading_twice_adds_nothing_the_second_time(session):
     second = demo.load(session)
     assert first.findings > 0 and second.findings == 0
     assert _count(session, Finding) == first.findings
+
+
+def test_loading_the_examples_is_audited_once(session):
+    seed(session)
+    demo.load(session)
+    demo.load(session)
+    events = session.execute(
+        select(AuditEvent.actor, AuditEvent.entity_type, AuditEvent.summary).where(
+            AuditEvent.action == "example_data_loaded"
+        )
+    ).all()
+    summary = "3 services, 6 projects, 10 findings, 5 comments, 2 attachments"
+    assert events == [("command line", "example_data", summary)]
 
 
 def test_remove_takes_out_examples_and_leaves_real_data(session):
