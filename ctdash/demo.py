@@ -2,7 +2,7 @@
 
 Everything here is made up and flagged ``is_example``; the services are fictional too, so no
 finding or project is ever attributed to a real music service. The UI labels every such item
-"Example data", and ``remove`` takes it all out again.
+"Example data", and ``remove`` takes it all out again, unless real records have come to depend on it.
 """
 
 from __future__ import annotations
@@ -11,11 +11,12 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from ctdash import audit
 from ctdash.db import bump_revision
+from ctdash.errors import Conflict
 from ctdash.models import (
     Attachment,
     AttachmentBlob,
@@ -30,7 +31,10 @@ from ctdash.models import (
     Project,
     ProjectStage,
     Theme,
+    User,
     Visibility,
+    finding_themes,
+    project_themes,
 )
 
 EXAMPLE_PREFIX = "Example: "
@@ -314,8 +318,89 @@ def load(session: Session, *, today: dt.date | None = None, actor_name: str = "c
     return report
 
 
-def remove(session: Session) -> DemoReport:
-    """Delete every example row; real partners and anything not flagged as example stay."""
+# How many ids or usernames a refusal names per kind of record before it says "and N more".
+LISTED = 10
+
+
+def _example_partners():
+    return select(Partner.id).where(Partner.is_example)
+
+
+def _example_projects():
+    return select(Project.id).where(Project.is_example)
+
+
+def _example_findings():
+    return select(Finding.id).where(Finding.is_example)
+
+
+def dependants(session: Session) -> list[str]:
+    """Real records that point at example rows, one phrase per kind, e.g. "2 comments on example findings (ids 4, 7)".
+
+    Empty when the example data can be removed without touching anything real. Each foreign key
+    into an example table is either checked here or belongs to a link row that goes with its
+    example parent (partner roles, theme links, attachment blobs).
+    """
+    real_comments = session.scalars(
+        select(Comment.id)
+        .where(Comment.is_example.is_(False), Comment.finding_id.in_(_example_findings()))
+        .order_by(Comment.id)
+    ).all()
+    real_attachments = session.scalars(
+        select(Attachment.id)
+        .where(Attachment.is_example.is_(False), Attachment.finding_id.in_(_example_findings()))
+        .order_by(Attachment.id)
+    ).all()
+    real_findings = session.scalars(
+        select(Finding.id)
+        .where(
+            Finding.is_example.is_(False),
+            or_(Finding.partner_id.in_(_example_partners()), Finding.project_id.in_(_example_projects())),
+        )
+        .order_by(Finding.id)
+    ).all()
+    real_projects = session.scalars(
+        select(Project.id)
+        .where(Project.is_example.is_(False), Project.partner_id.in_(_example_partners()))
+        .order_by(Project.id)
+    ).all()
+    accounts = session.scalars(
+        select(User.username).where(User.partner_id.in_(_example_partners())).order_by(User.username)
+    ).all()
+
+    found = []
+    if real_comments:
+        found.append(f"{_counted(len(real_comments), 'comment')} on example findings ({_ids(real_comments)})")
+    if real_attachments:
+        found.append(f"{_counted(len(real_attachments), 'attachment')} on example findings ({_ids(real_attachments)})")
+    if real_findings:
+        found.append(
+            f"{_counted(len(real_findings), 'finding')} under an example service or project ({_ids(real_findings)})"
+        )
+    if real_projects:
+        found.append(f"{_counted(len(real_projects), 'project')} of an example service ({_ids(real_projects)})")
+    if accounts:
+        verb = "belongs" if len(accounts) == 1 else "belong"
+        found.append(f"{_counted(len(accounts), 'account')} {verb} to an example service ({_listed(accounts)})")
+    return found
+
+
+def remove(session: Session, *, actor_name: str = "command line") -> DemoReport:
+    """Delete every example row and nothing else, with an audit row naming ``actor_name``.
+
+    Raises Conflict, deleting nothing, while real records depend on example rows (see ``dependants``).
+    """
+    # Lock the example parents first, so nobody can attach a real comment, finding or account to one
+    # between the check and the deletes (PostgreSQL; SQLite has one writer at a time anyway).
+    for model in (Partner, Project, Finding):
+        session.execute(select(model.id).where(model.is_example).order_by(model.id).with_for_update())
+    found = dependants(session)
+    if found:
+        raise Conflict(
+            "Example data was not removed: real records depend on it. "
+            + "; ".join(found)
+            + ". Move or delete these first, then run `python -m ctdash demo --remove` again."
+        )
     counts = DemoReport(
         partners=session.scalar(select(func.count(Partner.id)).where(Partner.is_example)) or 0,
         projects=session.scalar(select(func.count(Project.id)).where(Project.is_example)) or 0,
@@ -323,17 +408,37 @@ def remove(session: Session) -> DemoReport:
         comments=session.scalar(select(func.count(Comment.id)).where(Comment.is_example)) or 0,
         attachments=session.scalar(select(func.count(Attachment.id)).where(Attachment.is_example)) or 0,
     )
-    # Children first, explicitly: bulk deletes skip ORM cascades, and SQLite may have foreign keys off
-    # in someone's own shell.
+    if counts.empty:
+        return counts
+    # Children first, explicitly and each limited to example rows: bulk deletes skip ORM cascades,
+    # and SQLite may have foreign keys off in someone's own shell.
     example_attachments = select(Attachment.id).where(Attachment.is_example)
     session.execute(delete(AttachmentBlob).where(AttachmentBlob.attachment_id.in_(example_attachments)))
+    session.execute(delete(finding_themes).where(finding_themes.c.finding_id.in_(_example_findings())))
+    session.execute(delete(project_themes).where(project_themes.c.project_id.in_(_example_projects())))
     for model in (Attachment, Comment, Finding, Project):
         session.execute(delete(model).where(model.is_example))
-    example_partners = select(Partner.id).where(Partner.is_example)
-    session.execute(delete(PartnerRole).where(PartnerRole.partner_id.in_(example_partners)))
+    session.execute(delete(PartnerRole).where(PartnerRole.partner_id.in_(_example_partners())))
     session.execute(delete(Partner).where(Partner.is_example))
     bump_revision(session)  # bulk deletes skip the flush hook
+    audit.record(
+        session,
+        actor=None,
+        actor_name=actor_name,
+        action="example_data_removed",
+        entity_type="example_data",
+        summary=counts.summary,
+    )
     return counts
+
+
+def _ids(ids: list[int]) -> str:
+    return ("id " if len(ids) == 1 else "ids ") + _listed([str(number) for number in ids])
+
+
+def _listed(items: list[str]) -> str:
+    shown = ", ".join(items[:LISTED])
+    return shown if len(items) <= LISTED else f"{shown} and {len(items) - LISTED} more"
 
 
 def _counted(count: int, noun: str) -> str:
