@@ -70,7 +70,12 @@ def init() -> None:
     help="Load the fictional example dataset (services, projects, findings, comments, attachments), "
     "labelled 'Example data' everywhere in the app. With --remove, take it out again."
 )
-@click.option("--remove", is_flag=True, help="Delete all example data; real data is left untouched.")
+@click.option(
+    "--remove",
+    is_flag=True,
+    help="Delete all example data. Refuses, deleting nothing, while real records (comments, attachments, "
+    "findings, projects, accounts) depend on it.",
+)
 @user_errors
 def demo_command(remove: bool) -> None:
     engine = _engine()

@@ -1,8 +1,11 @@
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from ctdash.cli import main
-from ctdash.db import head_revision
+from ctdash.db import head_revision, make_engine, session_scope
+from ctdash.models import Partner
+from tests.factories import make_user
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -29,6 +32,23 @@ def test_demo_loads_and_removes_example_data(cli):
     assert "(10 example)" in info
     assert "Removed example data" in cli("demo", "--remove").output
     assert "example" not in cli("info").output.split("Schema:")[1]
+
+
+def test_demo_remove_refuses_in_one_line_while_an_account_belongs_to_an_example_service(cli, database_url):
+    cli("demo")
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        service = session.scalars(select(Partner).where(Partner.is_example).order_by(Partner.id)).first()
+        make_user(session, partner=service, username="sam.t")
+    engine.dispose()
+    result = cli("demo", "--remove")
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: Example data was not removed: real records depend on it. "
+        "1 account belongs to an example service (sam.t). "
+        "Move or delete these first, then run `python -m ctdash demo --remove` again.\n"
+    )
+    assert "(10 example)" in cli("info").output
 
 
 def test_info_shows_revision_and_counts_but_never_the_password(cli, database_url):
