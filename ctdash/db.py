@@ -8,6 +8,7 @@ pass it to service functions, and let the scope commit or roll back.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,16 +17,56 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Connection, Engine, create_engine, event, select, text, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from ctdash.config import normalise_database_url
-from ctdash.errors import DatabaseUnavailable
-from ctdash.models import DataRevision, SignInAttempt
+from ctdash.errors import Conflict, DatabaseUnavailable
+from ctdash.models import (
+    Attachment,
+    AttachmentBlob,
+    AuditEvent,
+    Comment,
+    DataRevision,
+    Finding,
+    Partner,
+    PartnerRole,
+    Project,
+    SignInAttempt,
+    SignInSession,
+    Theme,
+    User,
+)
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+
+# The areas of content that pages cache, each with its own revision (see DataRevision).
+ACCOUNTS, RESEARCH, FINDINGS = "accounts", "research", "findings"
+AREAS = (ACCOUNTS, RESEARCH, FINDINGS)
+# Which areas a change to a row moves. Partners and themes are shown beside projects and findings;
+# people's names beside findings. Bookkeeping (audit, sign-in attempts and sessions) moves none.
+_AREAS_OF = {
+    Partner: (RESEARCH, FINDINGS),
+    PartnerRole: (RESEARCH, FINDINGS),
+    Theme: (RESEARCH, FINDINGS),
+    Project: (RESEARCH, FINDINGS),
+    Finding: (FINDINGS,),
+    Attachment: (FINDINGS,),
+    AttachmentBlob: (FINDINGS,),
+    Comment: (FINDINGS,),
+    User: (ACCOUNTS, FINDINGS),
+    AuditEvent: (),
+    SignInAttempt: (),
+    SignInSession: (),
+    DataRevision: (),
+}
+_PENDING_AREAS = "ctdash_pending_areas"
+_READ_ONLY = "ctdash_read_only"
+WRITE = {"ctdash_write": True}  # execution option: on SQLite, BEGIN IMMEDIATE
+STARTUP_LOCK = 0x637464617368  # PostgreSQL advisory lock held while one process migrates and seeds
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -41,6 +82,14 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_begin(connection: Connection) -> None:
+    # A write transaction takes the write lock up front. A deferred one that reads and then writes
+    # cannot wait for the lock: if another writer committed since its read, SQLite fails it at once
+    # with "database is locked" (SQLITE_BUSY_SNAPSHOT), busy_timeout or not.
+    immediate = connection.get_execution_options().get("ctdash_write")
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
 def make_engine(database_url: str) -> Engine:
     """A new engine for the URL; SQLite files get their folder created."""
     url = normalise_database_url(database_url)
@@ -50,7 +99,7 @@ def make_engine(database_url: str) -> Engine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "begin", lambda connection: connection.exec_driver_sql("BEGIN"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
         url,
@@ -95,21 +144,45 @@ def alembic_config(engine: Engine | None = None) -> Config:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Upgrade the schema to ``revision``; never drops existing data."""
+    """Upgrade the schema to ``revision`` in one write transaction; never drops existing data."""
     config = alembic_config()
     try:
-        with engine.begin() as connection:
-            config.attributes["connection"] = connection
-            command.upgrade(config, revision)
+        with engine.connect() as connection:
+            if engine.dialect.name == "sqlite":
+                # Another process may hold the write lock while it migrates: wait for it, not 5 s.
+                connection.connection.driver_connection.execute("PRAGMA busy_timeout=60000")
+            with connection.execution_options(**WRITE).begin():
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+            if engine.dialect.name == "sqlite":
+                connection.connection.driver_connection.execute("PRAGMA busy_timeout=5000")
     except (OperationalError, DBAPIError) as error:
         if "locked" in str(error).lower() or "could not connect" in str(error).lower() or not _reachable(engine):
             raise describe_unavailable(engine, error) from None
         raise
 
 
+@contextlib.contextmanager
+def startup_lock(engine: Engine) -> Iterator[None]:
+    """One process at a time migrates and seeds: replicas starting together on one database take turns.
+
+    PostgreSQL: a session-level advisory lock on a connection of its own. SQLite: each step is
+    already one BEGIN IMMEDIATE transaction, which serialises it.
+    """
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": STARTUP_LOCK})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": STARTUP_LOCK})
+
+
 def downgrade(engine: Engine, revision: str = "base") -> None:
     config = alembic_config()
-    with engine.begin() as connection:
+    with engine.connect() as connection, connection.execution_options(**WRITE).begin():
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 
@@ -135,13 +208,29 @@ def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
 
 
+CONFLICT = (
+    "Someone else saved a change to this record at the same moment. Your changes are still in the form: "
+    "reload to see theirs, then save again."
+)
+
+
 @contextlib.contextmanager
-def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error; driver outages become DatabaseUnavailable."""
-    session = Session(engine, expire_on_commit=False)
+def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error; driver outages become DatabaseUnavailable.
+
+    A write scope (the default) takes SQLite's write lock when it begins, so concurrent writers wait
+    their turn instead of failing. ``read_only`` scopes never take it, and refuse to write.
+    """
+    bind = engine.execution_options(postgresql_readonly=True) if read_only else engine.execution_options(**WRITE)
+    if read_only and engine.dialect.name != "postgresql":
+        bind = engine
+    session = Session(bind, expire_on_commit=False, info={_READ_ONLY: read_only})
     try:
         yield session
         session.commit()
+    except StaleDataError:
+        session.rollback()
+        raise Conflict(CONFLICT) from None
     except (OperationalError, DBAPIError) as error:
         session.rollback()
         if _is_disconnect(error) or not _reachable(engine):
@@ -158,22 +247,75 @@ def _is_disconnect(error: DBAPIError) -> bool:
     return bool(getattr(error, "connection_invalidated", False))
 
 
-def current_revision(session: Session) -> int:
-    """The data revision: goes up with every committed write, from any process or replica."""
-    return session.scalar(select(DataRevision.revision).where(DataRevision.id == 1)) or 0
+def current_revisions(session: Session, areas: tuple[str, ...] = AREAS) -> tuple[int, ...]:
+    """The data revisions of ``areas``, in that order: each goes up with every committed change to its area."""
+    found = dict(session.execute(select(DataRevision.area, DataRevision.revision)).all())
+    return tuple(found.get(area, 0) for area in areas)
 
 
-def bump_revision(session: Session) -> None:
-    """Count a write; needed only after bulk statements, which the flush hook does not see."""
-    session.connection().execute(
-        update(DataRevision).where(DataRevision.id == 1).values(revision=DataRevision.revision + 1)
-    )
+def bump_revision(session: Session, *areas: str) -> None:
+    """Count a change to ``areas`` (all when none are named) at commit.
+
+    Needed only after bulk statements, which the flush hook does not see. The counters are updated
+    as the last statements before COMMIT, so the shared rows are locked for the shortest time and
+    always after any other row the transaction locks: one lock order everywhere.
+    """
+    unknown = set(areas) - set(AREAS)
+    if unknown:
+        raise ValueError(f"unknown data areas {sorted(unknown)}")
+    session.info.setdefault(_PENDING_AREAS, set()).update(areas or AREAS)
+
+
+def lock(session: Session, name: str) -> None:
+    """Serialise transactions about ``name`` (e.g. one username) until this one ends.
+
+    PostgreSQL: a transaction-level advisory lock. SQLite: a write scope already holds the one write lock.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(name.encode("utf-8")).digest()[:8], "big", signed=True)
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+@event.listens_for(Session, "before_flush")
+def _refuse_writes_in_read_scopes(session: Session, _flush_context, _instances) -> None:
+    if session.info.get(_READ_ONLY) and (session.new or session.dirty or session.deleted):
+        raise RuntimeError("a read-only session was asked to write; use db.session_scope(engine) for writes")
 
 
 @event.listens_for(Session, "after_flush")
-def _bump_on_flush(session: Session, _flush_context) -> None:
-    # Any ORM write bumps the shared counter in the same transaction, so caches keyed
-    # by it can never miss a change, whichever replica or CLI made it.
-    # Sign-in attempts change nothing anyone reads through the cache, so they leave it warm.
-    if any(not isinstance(obj, (DataRevision, SignInAttempt)) for obj in session.new | session.dirty | session.deleted):
-        bump_revision(session)
+def _note_changed_areas(session: Session, _flush_context) -> None:
+    # Any ORM write marks its areas for a revision bump at commit, in the same transaction, so caches
+    # keyed by the revisions never miss a change, whichever replica or CLI made it.
+    pending = session.info.setdefault(_PENDING_AREAS, set())
+    for row in session.new | session.dirty | session.deleted:
+        if session.dirty and row in session.dirty and not session.is_modified(row, include_collections=True):
+            continue
+        pending.update(_AREAS_OF.get(type(row), AREAS))
+
+
+@event.listens_for(Session, "before_commit")
+def _bump_revisions_at_commit(session: Session) -> None:
+    session.flush()
+    for area in sorted(session.info.pop(_PENDING_AREAS, ())):
+        session.execute(
+            update(DataRevision).where(DataRevision.area == area).values(revision=DataRevision.revision + 1)
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changed_areas(session: Session) -> None:
+    session.info.pop(_PENDING_AREAS, None)
+
+
+def reads(*areas: str):
+    """Declare the areas of content a cached read service shows, so only changes to them make it cold."""
+
+    def mark(func):
+        func.ctdash_areas = areas
+        return func
+
+    return mark
+
+
+def areas_read_by(func) -> tuple[str, ...]:
+    return getattr(func, "ctdash_areas", AREAS)

@@ -219,12 +219,8 @@ class User(Base):
     partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # Remembered sign-ins from before this moment no longer count: set on sign-out, deactivation and
-    # password changes, because the cookie's signed token is otherwise valid until it expires.
-    sessions_valid_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Sign-in bookkeeping (attempts, last sign-in, remembered sign-ins) lives in its own tables, so
+    # signing in never moves ``version`` and never turns an administrator's edit into a false conflict.
     created_at: Mapped[created]
     updated_at: Mapped[updated]
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
@@ -373,16 +369,38 @@ class SignInAttempt(Base):
     id: Mapped[int_pk]
     username: Mapped[str] = mapped_column(String(80))
     at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    outcome: Mapped[str] = mapped_column(String(10))  # "success", "failure" or "locked"
+    outcome: Mapped[str] = mapped_column(String(10))  # "pending" (being checked), "success", "failure", "locked"
 
     __table_args__ = (Index("ix_sign_in_attempts_username_at", "username", "at"),)
 
 
+class SignInSession(Base):
+    """One sign-in of one person, remembered by the browser's cookie through its random ``id``.
+
+    The server decides whether a remembered sign-in still counts from this row alone: it ends on
+    sign-out, deactivation and password changes, and expires ``expires_at``.
+    """
+
+    __tablename__ = "sign_in_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    created_at: Mapped[created]
+    expires_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+    ended_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    ended_reason: Mapped[str | None] = mapped_column(String(20))
+
+    __table_args__ = (Index("ix_sign_in_sessions_user_id_created_at", "user_id", "created_at"),)
+
+
 class DataRevision(Base):
-    """A single row whose counter goes up with every committed write: the cache key for reads."""
+    """One counter per area of content that goes up with every committed change to it: the cache keys.
 
-    __tablename__ = "data_revision"
+    Areas (``ctdash.db.AREAS``) keep a change to accounts from making the findings library cold.
+    Audit rows and sign-in bookkeeping never move a counter: no page shows them through the cache.
+    """
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    __tablename__ = "data_revisions"
+
+    area: Mapped[str] = mapped_column(String(20), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
-    __table_args__ = (CheckConstraint("id = 1", name="single_row"),)

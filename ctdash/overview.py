@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Integer, cast, func, select
 from sqlalchemy.orm import Session
 
+from ctdash.db import FINDINGS, RESEARCH, reads
 from ctdash.models import (
     Finding,
     FindingKind,
@@ -63,6 +64,7 @@ ROLE_LABELS = {
 }
 
 
+@reads(RESEARCH, FINDINGS)
 def load_overview(session: Session, *, viewer: Viewer, latest: int = 5) -> Overview:
     """Counts by role, stage and kind, and the newest published findings the viewer may see."""
     real = Partner.is_example.is_(False)

@@ -6,28 +6,25 @@ role here, not in the page, so no page can forget.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import secrets
 import string
+import unicodedata
 from dataclasses import dataclass
 
 import bcrypt
 import pandas as pd
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ctdash import audit, clock
-from ctdash.db import bump_revision
+from ctdash import audit, db, sign_in
 from ctdash.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from ctdash.models import Partner, Role, SignInAttempt, User
+from ctdash.models import Partner, Role, User
+from ctdash.sign_in import normalise_username
 from ctdash.viewer import Viewer
 
 MIN_PASSWORD_LENGTH = 12
 MAX_PASSWORD_BYTES = 72  # bcrypt ignores (bcrypt 5: refuses) anything longer
-LOCK_AFTER_FAILURES = 5
-LOCK_WINDOW = dt.timedelta(minutes=15)
-LOCK_DURATION = dt.timedelta(minutes=15)
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[a-z]{2,}$", re.IGNORECASE)
 COMMON_PASSWORDS = {
@@ -69,7 +66,6 @@ class Account:
     active: bool
     must_change_password: bool
     version: int
-    sessions_valid_after: dt.datetime | None = None
 
     def viewer(self) -> Viewer:
         return Viewer(user_id=self.id, role=self.role, partner_id=self.partner_id, name=self.display_name)
@@ -78,13 +74,13 @@ class Account:
 # --- rules -----------------------------------------------------------------------------------
 
 
-def normalise_username(text: str) -> str:
-    """Usernames are case-insensitive: stored and compared lower-case, without outer spaces."""
-    return (text or "").strip().lower()
+MAX_NAME_LENGTH = 120
 
 
 def check_username(text: str) -> str:
     username = normalise_username(text)
+    if len(username) > 40:
+        raise InvalidInput(f"That username is {len(username):,} characters long; use 3 to 40.")
     if not USERNAME_PATTERN.fullmatch(username):
         raise InvalidInput(
             "Choose a username of 3 to 40 characters using letters, digits, dots, dashes or underscores, "
@@ -94,20 +90,28 @@ def check_username(text: str) -> str:
 
 
 def check_email(text: str | None) -> str | None:
-    email = (text or "").strip()
+    email = unicodedata.normalize("NFC", text or "").strip()
     if not email:
         return None
-    if len(email) > 254 or not EMAIL_PATTERN.fullmatch(email):
+    if len(email) > 254:
+        raise InvalidInput(f"That email address is {len(email):,} characters long; at most 254 fit.")
+    if not EMAIL_PATTERN.fullmatch(email):
         raise InvalidInput(f"{email[:60]!r} does not look like an email address; check it and try again.")
     return email
 
 
 def check_display_name(text: str) -> str:
-    name = " ".join((text or "").split())
-    if not name:
+    """A name as others will see it: NFC, single spaces, no invisible or direction-changing characters."""
+    name = " ".join(unicodedata.normalize("NFC", text or "").split())
+    if len(name) > MAX_NAME_LENGTH:
+        raise InvalidInput(f"That name is {len(name):,} characters long; keep it to {MAX_NAME_LENGTH}.")
+    if any(unicodedata.category(character) in ("Cc", "Cf", "Co", "Cs", "Cn") for character in name):
+        raise InvalidInput(
+            "That name contains invisible or control characters (such as a text-direction override); "
+            "type it again using letters, spaces and punctuation only."
+        )
+    if not any(character.isalnum() for character in name):
         raise InvalidInput("Enter a name to show to others, such as 'Sam Taylor'.")
-    if len(name) > 120:
-        raise InvalidInput("That name is too long; keep it under 120 characters.")
     return name
 
 
@@ -172,14 +176,17 @@ def _account(user: User) -> Account:
         active=user.active,
         must_change_password=user.must_change_password,
         version=user.version,
-        sessions_valid_after=user.sessions_valid_after,
     )
 
 
-def active_account(session: Session, username: str) -> Account | None:
+def active_account(session: Session, user_id: int) -> Account | None:
     """The account behind a signed-in session, or None if it no longer exists or was deactivated."""
-    user = session.scalar(select(User).where(User.username == normalise_username(username)))
+    user = session.get(User, user_id)
     return _account(user) if user is not None and user.active else None
+
+
+def user_id_of(session: Session, username: str) -> int | None:
+    return session.scalar(select(User.id).where(User.username == normalise_username(username)))
 
 
 def get_account(session: Session, *, viewer: Viewer, user_id: int) -> Account:
@@ -207,7 +214,7 @@ def credentials(session: Session, usernames: list[str]) -> dict:
                 "email": user.email or "",
                 "password": user.password_hash,
                 "roles": [user.role.value],
-                "failed_login_attempts": user.failed_logins,
+                "failed_login_attempts": 0,  # ctdash counts attempts itself (ctdash.sign_in)
             }
             for user in found
         }
@@ -217,6 +224,7 @@ def credentials(session: Session, usernames: list[str]) -> dict:
 def list_users(session: Session, *, viewer: Viewer) -> pd.DataFrame:
     """Everyone, for the People page; administrators only."""
     _require_admin(viewer)
+    last = sign_in.last_sign_ins()
     rows = session.execute(
         select(
             User.id,
@@ -227,9 +235,10 @@ def list_users(session: Session, *, viewer: Viewer) -> pd.DataFrame:
             Partner.name,
             User.active,
             User.must_change_password,
-            User.last_login_at,
+            last.c.at.label("last_login_at"),
         )
         .outerjoin(Partner, User.partner_id == Partner.id)
+        .outerjoin(last, last.c.user_id == User.id)
         .order_by(User.active.desc(), User.display_name)
     ).all()
     return pd.DataFrame(
@@ -260,89 +269,6 @@ def partner_choices(session: Session) -> dict[int, str]:
     )
 
 
-# --- signing in --------------------------------------------------------------------------------
-
-
-def locked_until(session: Session, username: str, *, now: dt.datetime | None = None) -> dt.datetime | None:
-    """When the lock on ``username`` ends, if it is locked now.
-
-    A username is locked for 15 minutes once it has 5 failed sign-ins within 15 minutes (since its
-    last success). Known and unknown usernames are treated alike, so a lock reveals nothing.
-    """
-    now = now or clock.now()
-    username = normalise_username(username)
-    last_success = session.scalar(
-        select(func.max(SignInAttempt.at)).where(SignInAttempt.username == username, SignInAttempt.outcome == "success")
-    )
-    horizon = now - LOCK_WINDOW - LOCK_DURATION
-    if last_success is not None:
-        horizon = max(horizon, last_success)
-    failures = session.scalars(
-        select(SignInAttempt.at)
-        .where(SignInAttempt.username == username, SignInAttempt.outcome == "failure", SignInAttempt.at > horizon)
-        .order_by(SignInAttempt.at)
-    ).all()
-    until = None
-    for index in range(LOCK_AFTER_FAILURES - 1, len(failures)):
-        if failures[index] - failures[index - LOCK_AFTER_FAILURES + 1] <= LOCK_WINDOW:
-            until = failures[index] + LOCK_DURATION
-    return until if until is not None and until > now else None
-
-
-def record_sign_in(session: Session, username: str, *, succeeded: bool, now: dt.datetime | None = None) -> None:
-    """Remember an attempt (for lockout) and audit it; on success stamp the account's last sign-in."""
-    now = now or clock.now()
-    username = normalise_username(username)[:80]
-    session.add(SignInAttempt(username=username, at=now, outcome="success" if succeeded else "failure"))
-    user = session.scalar(select(User).where(User.username == username))
-    if user is not None:
-        if succeeded:
-            prune_attempts(session, now=now)
-            user.last_login_at = now
-            user.failed_logins = 0
-        else:
-            user.failed_logins += 1
-    audit.record(
-        session,
-        actor=Viewer(user_id=user.id, role=user.role, name=user.display_name) if succeeded and user else None,
-        actor_name=None if succeeded and user else username,
-        action="sign_in" if succeeded else "sign_in_failed",
-        entity_type="user",
-        entity_id=user.id if user else None,
-    )
-
-
-def record_locked_attempt(session: Session, username: str, *, now: dt.datetime | None = None) -> None:
-    """A try while locked: logged, but not counted as a failure, so the lock does not grow."""
-    username = normalise_username(username)[:80]
-    session.add(SignInAttempt(username=username, at=now or clock.now(), outcome="locked"))
-    audit.record(session, actor=None, actor_name=username, action="sign_in_locked", entity_type="user")
-
-
-def record_sign_out(session: Session, *, viewer: Viewer) -> None:
-    """End every remembered sign-in of this person (the cookie's token alone would stay valid) and audit it."""
-    user = session.get(User, viewer.user_id) if viewer.user_id else None
-    if user is not None:
-        user.sessions_valid_after = clock.now()
-    audit.record(session, actor=viewer, action="sign_out", entity_type="user", entity_id=viewer.user_id)
-
-
-def remembered_sign_in(session: Session, username: str, *, issued: dt.datetime) -> str:
-    """Whether a remembered sign-in issued at ``issued`` still counts: "valid", "ended" or "inactive"."""
-    row = session.execute(
-        select(User.active, User.sessions_valid_after).where(User.username == normalise_username(username))
-    ).first()
-    if row is None or not row.active:
-        return "inactive"
-    return "ended" if row.sessions_valid_after is not None and issued <= row.sessions_valid_after else "valid"
-
-
-def prune_attempts(session: Session, *, now: dt.datetime | None = None) -> None:
-    """Forget attempts too old to matter for lockout (the audit log keeps the history)."""
-    cutoff = (now or clock.now()) - dt.timedelta(days=1)
-    session.execute(delete(SignInAttempt).where(SignInAttempt.at < cutoff))
-
-
 # --- changing accounts -------------------------------------------------------------------------
 
 
@@ -352,9 +278,9 @@ def _require_admin(viewer: Viewer) -> None:
 
 
 def _serialise_writes(session: Session) -> None:
-    # Taking the data-revision row first makes account changes one-at-a-time across replicas,
-    # so two admins cannot each remove "the other" last administrator.
-    bump_revision(session)
+    # Account changes go one at a time across replicas, so two admins cannot each remove "the other"
+    # last administrator, nor two first-run forms both create the first one. Taken before any row.
+    db.lock(session, "accounts")
 
 
 def _check_partner(session: Session, role: Role, partner_id: int | None) -> int | None:
@@ -368,13 +294,15 @@ def _check_partner(session: Session, role: Role, partner_id: int | None) -> int 
 
 
 def _user_for_update(session: Session, user_id: int, expected_version: int | None) -> User:
-    user = session.get(User, user_id)
+    # Locked as it is read, so a change that was waiting for another to commit sees that change,
+    # and the version compared is the one stored now, against the one the person saw.
+    user = session.get(User, user_id, with_for_update=True, populate_existing=True)
     if user is None:
         raise NotFound("That person no longer exists; reload the page.")
     if expected_version is not None and user.version != expected_version:
         raise Conflict(
             f"Someone else changed {user.display_name}'s account while you were editing it. "
-            "Your changes are still in the form: reload to see theirs, then save again."
+            "Your changes are still in the form: load the latest version to see theirs, then make yours again."
         )
     return user
 
@@ -589,7 +517,7 @@ def set_active(session: Session, *, viewer: Viewer, user_id: int, active: bool, 
     if user.active != active:
         user.active = active
         if not active:
-            user.sessions_valid_after = clock.now()
+            sign_in.end_sessions(session, user.id, reason=sign_in.DEACTIVATED)
         session.flush()
         audit.record(
             session,
@@ -614,8 +542,7 @@ def reset_password(session: Session, *, viewer: Viewer, user_id: int, password: 
         temporary = password = temporary_password()
     user.password_hash = hash_password(password)
     user.must_change_password = True
-    user.failed_logins = 0
-    user.sessions_valid_after = clock.now()
+    sign_in.end_sessions(session, user.id, reason=sign_in.PASSWORD_RESET)
     session.flush()
     audit.record(
         session, actor=viewer, action="password_reset", entity_type="user", entity_id=user.id, summary=user.username
@@ -623,7 +550,10 @@ def reset_password(session: Session, *, viewer: Viewer, user_id: int, password: 
     return temporary
 
 
-def change_own_password(session: Session, *, viewer: Viewer, current: str, new: str, confirm: str) -> None:
+def change_own_password(
+    session: Session, *, viewer: Viewer, current: str, new: str, confirm: str, keep_session: str | None = None
+) -> None:
+    """Change your own password; every other remembered sign-in ends, ``keep_session`` (this browser) stays."""
     if viewer.user_id is None:
         raise PermissionDenied("Sign in to change your password.")
     user = _user_for_update(session, viewer.user_id, None)
@@ -636,7 +566,7 @@ def change_own_password(session: Session, *, viewer: Viewer, current: str, new: 
     check_password_strength(new, username=user.username)
     user.password_hash = hash_password(new)
     user.must_change_password = False
-    user.sessions_valid_after = clock.now()  # other devices sign in again; ui.auth renews this session
+    sign_in.end_sessions(session, user.id, reason=sign_in.PASSWORD_CHANGED, keep=keep_session)
     session.flush()
     audit.record(
         session, actor=viewer, action="password_changed", entity_type="user", entity_id=user.id, summary=user.username

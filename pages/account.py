@@ -4,6 +4,9 @@ import streamlit as st
 
 from ctdash import ui, users
 from ctdash.ui import auth
+from ctdash.ui.forms import EditForm
+
+DETAILS = EditForm("account_details", widgets=("account_name", "account_email"))
 
 viewer = ui.guard(__file__)
 account = auth.current_account()
@@ -17,29 +20,32 @@ status = st.empty()  # filled once the forms below are handled, so it never show
 left, right = st.columns(2, gap="large")
 with left, st.form("change_password", enter_to_submit=False):
     st.subheader("Change password")
-    current = st.text_input("Current password", type="password", key="account_current", max_chars=72)
-    new = st.text_input("New password", type="password", key="account_new", max_chars=72, help=users.PASSWORD_RULE)
-    confirm = st.text_input("New password again", type="password", key="account_confirm", max_chars=72)
+    current = st.text_input("Current password", type="password", key="account_current")
+    new = st.text_input("New password", type="password", key="account_new", help=users.PASSWORD_RULE)
+    confirm = st.text_input("New password again", type="password", key="account_confirm")
     change = st.form_submit_button("Change password", type="primary")
 with right, st.form("details", enter_to_submit=False):
     st.subheader("Your details")
-    display_name = st.text_input("Name shown to others", value=account.display_name, key="account_name", max_chars=120)
-    email = st.text_input("Email", value=account.email or "", key="account_email", max_chars=254)
+    seen_version = DETAILS.seen_version(account.version)
+    display_name = st.text_input("Name shown to others", value=account.display_name, key="account_name")
+    email = st.text_input("Email", value=account.email or "", key="account_email")
     save = st.form_submit_button("Save details")
 
 if change:
     with ui.open_session() as session:
-        users.change_own_password(session, viewer=viewer, current=current, new=new, confirm=confirm)
-    # No rerun here: renewing writes a new remember-me cookie, which a rerun would cancel.
-    auth.renew_session()
-    status.success(auth.PASSWORD_CHANGED, icon=":material/check_circle:")
+        users.change_own_password(
+            session, viewer=viewer, current=current, new=new, confirm=confirm, keep_session=auth.session_id()
+        )
+    for widget in ("account_current", "account_new", "account_confirm"):
+        del st.session_state[widget]
+    ui.done(auth.PASSWORD_CHANGED)
 elif account.must_change_password:
     status.warning(
         "An administrator set your password. Choose your own before using the dashboard.", icon=":material/key:"
     )
 if save:
-    with ui.open_session() as session:
+    with ui.open_session(DETAILS) as session:
         users.update_profile(
-            session, viewer=viewer, display_name=display_name, email=email, expected_version=account.version
+            session, viewer=viewer, display_name=display_name, email=email, expected_version=seen_version
         )
     ui.done("Your details are saved.")

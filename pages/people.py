@@ -8,26 +8,19 @@ from ctdash.ui import people
 
 viewer = ui.guard(__file__)
 st.title("People")
-with ui.open_session() as session:
+with ui.read_session() as session:
     table = users.list_users(session, viewer=viewer)
     partners = users.partner_choices(session)
 
 people.show_temporary_password()
-st.dataframe(
-    table.drop(columns=["id"]),
-    hide_index=True,
-    width="stretch",
-    key="people_table",
-    column_config={
-        "Last sign-in": st.column_config.DatetimeColumn(format="D MMM YYYY, HH:mm", timezone="Europe/London")
-    },
-)
+people.people_table(table)
 
 add_tab, change_tab = st.tabs(["Add a person", "Change a person"])
 with add_tab:
-    values = people.person_form("add", partners=partners, submit="Add person", with_password=True)
+    adding = people.form_state("add", with_password=True)
+    values = people.person_form(adding, partners=partners, submit="Add person", with_password=True)
     if values:
-        with ui.open_session() as session:
+        with ui.open_session(adding) as session:
             account, temporary = users.create_user(session, viewer=viewer, **values)
         people.remember_temporary_password(account.username, temporary)
         ui.done(f"{account.display_name} can now sign in as {account.username}.")
@@ -38,16 +31,18 @@ with change_tab:
     else:
         labels = dict(zip(table["id"], table["Name"] + " (" + table["Username"] + ")", strict=True))
         user_id = st.selectbox("Person", list(labels), format_func=labels.get, key="people_pick")
-        with ui.open_session() as session:
+        with ui.read_session() as session:
             account = users.get_account(session, viewer=viewer, user_id=int(user_id))
-        values = people.person_form(f"edit_{account.id}", partners=partners, submit="Save changes", account=account)
+        editing = people.form_state(f"edit_{account.id}")
+        seen_version = editing.seen_version(account.version)  # what this admin saw, not what is stored now
+        values = people.person_form(editing, partners=partners, submit="Save changes", account=account)
         if values:
-            with ui.open_session() as session:
+            with ui.open_session(editing) as session:
                 users.update_user(
                     session,
                     viewer=viewer,
                     user_id=account.id,
-                    expected_version=account.version,
+                    expected_version=seen_version,
                     role=values["role"],
                     partner_id=values["partner_id"],
                     display_name=values["display_name"],
@@ -60,13 +55,13 @@ with change_tab:
             key=f"people_toggle_{account.id}",
             icon=":material/person_off:" if account.active else ":material/person:",
         ):
-            with ui.open_session() as session:
+            with ui.open_session(editing) as session:
                 users.set_active(
                     session,
                     viewer=viewer,
                     user_id=account.id,
                     active=not account.active,
-                    expected_version=account.version,
+                    expected_version=seen_version,
                 )
             ui.done(f"{account.display_name} is {'deactivated' if account.active else 'active again'}.")
         if right.button("Reset password", key=f"people_reset_{account.id}", icon=":material/key:"):

@@ -15,11 +15,13 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
 from ctdash import access, db, users
 from ctdash.config import get_settings
-from ctdash.errors import CtdashError
+from ctdash.errors import Conflict, CtdashError
 from ctdash.seed import initialise
+from ctdash.ui.forms import EditForm
 from ctdash.viewer import ANONYMOUS, Viewer
 
 log = logging.getLogger("ctdash")
@@ -48,10 +50,18 @@ def engine() -> Engine:
 
 
 @contextlib.contextmanager
-def user_errors() -> Iterator[None]:
-    """Show ctdash errors as one sentence and stop the page; log anything else and say only that it failed."""
+def user_errors(form: EditForm | None = None) -> Iterator[None]:
+    """Show ctdash errors as one sentence and stop the page; log anything else and say only that it failed.
+
+    With ``form``, a conflict also offers to load the newer version; the form keeps what was typed.
+    """
     try:
         yield
+    except Conflict as error:
+        st.error(str(error), icon=":material/sync_problem:")
+        if form is not None:
+            form.offer_reload()
+        st.stop()
     except CtdashError as error:
         st.error(str(error), icon=":material/error:")
         st.stop()
@@ -68,9 +78,27 @@ def start() -> None:
 
 
 @contextlib.contextmanager
-def open_session() -> Iterator[Session]:
-    """A session on the shared engine that commits on success; errors are shown and stop the page."""
-    with user_errors(), db.session_scope(engine()) as session:
+def open_session(form: EditForm | None = None) -> Iterator[Session]:
+    """A write session on the shared engine that commits on success; errors are shown and stop the page.
+
+    A ``st.rerun()`` or ``st.stop()`` inside the block commits first: Streamlit ends a run with an
+    exception, which would otherwise roll the write back without a word. After a successful save of
+    ``form`` its fields are cleared, so the next draw shows the saved record.
+    """
+    with user_errors(form), db.session_scope(engine()) as session:
+        try:
+            yield session
+        except ScriptControlException:
+            session.commit()
+            raise
+    if form is not None:
+        form.saved()
+
+
+@contextlib.contextmanager
+def read_session() -> Iterator[Session]:
+    """A read-only session: never takes SQLite's write lock, and refuses to write."""
+    with user_errors(), db.session_scope(engine(), read_only=True) as session:
         yield session
 
 
@@ -83,20 +111,21 @@ def viewer() -> Viewer:
 
 
 @st.cache_data(max_entries=1024, show_spinner=False)
-def _cached(_func: Callable, name: str, database_url: str, revision: int, viewer: Viewer, kwargs: tuple):
-    with db.session_scope(_engine(database_url)) as session:
+def _cached(_func: Callable, name: str, database_url: str, revision: tuple, viewer: Viewer, kwargs: tuple):
+    with db.session_scope(_engine(database_url), read_only=True) as session:
         return _func(session, viewer=viewer, **dict(kwargs))
 
 
 def read(func: Callable[..., T], /, **kwargs) -> T:
     """Call a read service through the cache.
 
-    The key holds the function, the database, the data revision (so any write anywhere is seen
-    at once) and the viewer (so one person's rows are never served to another).
+    The key holds the function, the database, the revisions of the areas it reads (``db.reads``;
+    so any change anywhere is seen at once, and nothing else makes it cold) and the viewer (so one
+    person's rows are never served to another).
     """
     settings = get_settings()
-    with open_session() as session:
-        revision = db.current_revision(session)
+    with read_session() as session:
+        revision = db.current_revisions(session, db.areas_read_by(func))
     with user_errors():
         return _cached(
             func,
@@ -125,7 +154,7 @@ def done(message: str) -> None:
 
 def setup_needed() -> bool:
     """True while no account exists: the app then offers the first-run form."""
-    with open_session() as session:
+    with read_session() as session:
         return users.count_users(session) == 0
 
 
@@ -153,6 +182,7 @@ def guard(page_file: str) -> Viewer:
     flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
+        st.toast(flash, icon=":material/check_circle:")  # seen even when the page is scrolled down to a form
     account = auth.current_account()
     if account and account.must_change_password and file != "account.py":
         st.warning("Choose a new password before you go on: yours was set by an administrator.", icon=":material/key:")

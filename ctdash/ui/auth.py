@@ -8,14 +8,12 @@ working at once. Lockout and the audit trail wrap the authenticator's own login.
 
 from __future__ import annotations
 
-import datetime as dt
-
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from ctdash import clock, users
+from ctdash import sign_in, users
 from ctdash.config import cookie_key, get_settings
 from ctdash.users import Account
 from ctdash.viewer import ANONYMOUS, Viewer
@@ -25,7 +23,8 @@ COOKIE_DAYS = 7
 AUTHENTICATOR = "_ctdash_authenticator"
 ACCOUNT = "ctdash_account"
 NOTICE = "_ctdash_auth_notice"
-SINCE = "_ctdash_signed_in_since"  # when this browser session's sign-in began, as a Unix time
+SESSION_ID = "_ctdash_sign_in_session"  # this browser's remembered sign-in (sign_in_sessions.id)
+DELETE_COOKIE = "_ctdash_delete_cookie"
 WRONG = (
     "That username and password do not match. Check both and try again; after 5 failed tries a "
     "username is locked for 15 minutes."
@@ -35,76 +34,116 @@ LOCKED = (
     "Too many failed sign-ins for this username. It is locked for 15 minutes from the last try; "
     "wait, then try again, or ask the programme team to reset your password."
 )
-ENDED = "You have been signed out: you signed out on another device, or your password was changed. Sign in again."
+ENDED = "You have been signed out. Sign in again to go on."
 DEACTIVATED = (
     "You have been signed out because your account is no longer active. Ask the programme team if this is a mistake."
 )
+_ENDED_NOTICES = {
+    "inactive": DEACTIVATED,
+    "unknown": ENDED,
+    "expired": "Your sign-in has expired after 7 days. Sign in again to go on.",
+    sign_in.SIGNED_OUT: "You signed out in this browser. Sign in again to go on.",
+    sign_in.PASSWORD_CHANGED: "You have been signed out because your password was changed. Sign in with the new one.",
+    sign_in.PASSWORD_RESET: "You have been signed out because an administrator reset your password. Sign in again.",
+    sign_in.DEACTIVATED: DEACTIVATED,
+}
 
 
-def _guard_login(authenticator: stauth.Authenticate) -> None:
-    """Wrap the authenticator's login with lockout, recording, and loading the one account asked for.
+def _adapt(authenticator: stauth.Authenticate, key: str) -> None:
+    """Everything that reaches into streamlit-authenticator 0.4.2's internals, in one place.
 
-    The authenticator keeps failed-attempt counts per process only, and expects every account in
-    memory; this loads just the account being signed in to, at the moment of signing in.
+    1. Its password check runs through ``sign_in.guarded_check``: lockout holds across processes and
+       parallel guesses, and the one account being signed in to is loaded at that moment (the
+       library expects every account in memory).
+    2. A successful check starts a remembered sign-in row, whose random id the cookie carries.
+    tests/pages/test_authenticator_adapter.py fails loudly if an upgrade moves any of these.
     """
     from ctdash import ui  # imported here: ctdash.ui imports this module
 
     controller = authenticator.authentication_controller
     model = controller.authentication_model
+    cookie = authenticator.cookie_controller.cookie_model
     original = controller.login
 
     def login(username=None, password=None, *args, **kwargs):
-        if not username:  # restoring from the cookie, or an empty form
-            if password and not username:
-                raise LoginError("Enter your username as well as your password.")
+        if not username and not password:  # restoring from the cookie, which authenticate() checked
             return original(username, password, *args, **kwargs)
-        name = users.normalise_username(username)
+        name = sign_in.normalise_username(username or "")
+        if not name:
+            raise LoginError("Enter your username as well as your password.")
         if not password:
             raise LoginError("Enter your password as well as your username.")
-        with ui.open_session() as session:
-            locked = users.locked_until(session, name) is not None
-            if locked:
-                users.record_locked_attempt(session, name)
+        with ui.read_session() as session:
             model.credentials["usernames"] = users.credentials(session, [name])["usernames"]
-        if locked:
+
+        def check() -> bool:
+            succeeded = bool(original(username, password, *args, **kwargs))
+            if not succeeded and name not in model.credentials["usernames"]:
+                users.password_matches(password, None)  # same time as a wrong password for a real name
+            return succeeded
+
+        outcome = sign_in.guarded_check(ui.open_session, name, check)
+        if outcome is None:
             raise LoginError(LOCKED)
-        succeeded = bool(original(username, password, *args, **kwargs))
-        if not succeeded and name not in model.credentials["usernames"]:
-            users.password_matches(password, None)  # same time as a wrong password for a real name
-        with ui.open_session() as session:
-            users.record_sign_in(session, name, succeeded=succeeded)
-        return succeeded
+        if outcome:
+            with ui.open_session() as session:
+                st.session_state[SESSION_ID] = sign_in.start_session(session, users.user_id_of(session, name))
+        return outcome
+
+    def token() -> str:
+        # The library's token holds only a name and an expiry built from naive local time; ours also
+        # carries the remembered sign-in's id, which alone decides (on the server) whether it counts.
+        return jwt.encode(
+            {
+                "username": st.session_state["username"],
+                "sid": st.session_state[SESSION_ID],
+                "exp_date": cookie.exp_date,
+            },
+            key,
+            algorithm="HS256",
+        )
 
     controller.login = login
+    cookie._token_encode = token
 
 
-def _remembered_token(key: str) -> dict | None:
-    """The remember-me cookie's payload, if the browser sent a well-formed one signed with our key."""
-    raw = st.context.cookies.get(COOKIE_NAME)
+def _remembered(key: str) -> tuple[bool, dict | None]:
+    """(whether the browser sent our cookie at all, its payload if it is well-formed and signed with our key)."""
+    cookies = st.context.cookies
+    raw = cookies.get(COOKIE_NAME) if COOKIE_NAME in cookies else None
+    if raw is None:
+        return False, None
     if not isinstance(raw, str):
-        return None
+        return False, None  # AppTest hands a mock, not a browser's cookie
     try:
         payload = jwt.decode(raw, key, algorithms=["HS256"])
-    except jwt.PyJWTError:
-        return None
-    if not isinstance(payload.get("username"), str) or not isinstance(payload.get("exp_date"), int | float):
-        return None
-    return payload
+    except jwt.PyJWTError:  # forged, tampered, "alg: none", another algorithm, another key, expired
+        return True, None
+    if not isinstance(payload.get("username"), str) or not isinstance(payload.get("sid"), str):
+        return True, None  # e.g. a cookie from before remembered sign-ins were rows
+    return True, payload
 
 
 def authenticate(sign_out_area) -> Viewer:
-    """Who is signed in for this run; renders the sign-out button into ``sign_out_area``."""
+    """Who is signed in for this run; renders the sign-out button into ``sign_out_area``.
+
+    The server decides from its own rows (``sign_in.session_status``), never from times in the cookie.
+    A cookie that is not ours or no longer counts is deleted and otherwise ignored.
+    """
     from ctdash import ui
 
     settings = get_settings()
     with ui.user_errors():
         key = cookie_key(settings)
-    token = None
-    if not st.session_state.get("authentication_status") and not st.session_state.get("logout"):
-        token = _remembered_token(key)
+    payload = None
+    if SESSION_ID not in st.session_state and not st.session_state.get("logout"):
+        sent, payload = _remembered(key)
+        if sent and payload is None:
+            st.session_state["logout"] = True  # the library would otherwise read (and choke on) it
+            st.session_state[DELETE_COOKIE] = True
     who = st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    who = who or (token["username"] if token else None)
-    with ui.open_session() as session:
+    who = who or (payload["username"] if payload else None)
+    with ui.read_session() as session:
         credentials = users.credentials(session, [who] if who else [])
     authenticator = stauth.Authenticate(
         credentials,
@@ -114,41 +153,38 @@ def authenticate(sign_out_area) -> Viewer:
         auto_hash=False,
         login_sleep_time=0,
     )
-    _guard_login(authenticator)
+    _adapt(authenticator, key)
     st.session_state[AUTHENTICATOR] = authenticator
+    if st.session_state.pop(DELETE_COOKIE, False):
+        authenticator.cookie_controller.delete_cookie()
 
-    if token is not None:
-        # The token has no issue time; the authenticator sets its expiry COOKIE_DAYS after issue.
-        issued = token["exp_date"] - COOKIE_DAYS * 86400
-        with ui.open_session() as session:
-            state = users.remembered_sign_in(
-                session, token["username"], issued=dt.datetime.fromtimestamp(issued, dt.UTC)
-            )
-        if state == "valid":
-            st.session_state[SINCE] = issued
-        else:  # signed out, deactivated or password reset since: the cookie is void
-            _sign_out(authenticator, notice=DEACTIVATED if state == "inactive" else None)
+    if payload is not None:
+        with ui.read_session() as session:
+            _, status = sign_in.session_status(session, payload["sid"])
+        if status == "valid":
+            st.session_state[SESSION_ID] = payload["sid"]
+        else:
+            _sign_out(authenticator, notice=_ENDED_NOTICES.get(status))
     try:
         authenticator.login(location="unrendered")
     except LoginError:
-        # A valid cookie for an account that is gone or deactivated.
-        _sign_out(authenticator, notice=DEACTIVATED)
+        _sign_out(authenticator, notice=DEACTIVATED)  # a valid cookie for an account that is gone
 
     account = None
     if st.session_state.get("authentication_status"):
-        with ui.open_session() as session:
-            account = users.active_account(session, st.session_state.get("username") or "")
-        since = st.session_state.setdefault(SINCE, clock.now().timestamp())
+        session_id = st.session_state.get(SESSION_ID)
+        status, user_id = "unknown", None
+        if session_id:
+            with ui.read_session() as session:
+                user_id, status = sign_in.session_status(session, session_id)
+                account = users.active_account(session, user_id) if status == "valid" else None
         if account is None:
-            _sign_out(authenticator, notice=DEACTIVATED)
-        elif account.sessions_valid_after is not None and since <= account.sessions_valid_after.timestamp():
-            _sign_out(authenticator, notice=ENDED)
-            account = None
+            _sign_out(authenticator, notice=_ENDED_NOTICES.get(status, ENDED))
 
     slot = sign_out_area.empty()
     if account is not None and slot.button("Sign out", key="sign_out", icon=":material/logout:", width="stretch"):
         with ui.open_session() as session:
-            users.record_sign_out(session, viewer=account.viewer())
+            sign_in.record_sign_out(session, viewer=account.viewer(), session_id=st.session_state.get(SESSION_ID))
         _sign_out(authenticator, notice="You are signed out.")
         slot.empty()
         account = None
@@ -157,27 +193,20 @@ def authenticate(sign_out_area) -> Viewer:
     return account.viewer() if account else ANONYMOUS
 
 
-def renew_session() -> None:
-    """After changing your own password: other devices are signed out, this browser stays signed in.
-
-    The remember-me cookie is issued again, since the old one is now void. Do not st.rerun() in the
-    same run: the cookie is written by a component message that a rerun would cancel.
-    """
-    st.session_state[SINCE] = clock.now().timestamp()
-    st.session_state[AUTHENTICATOR].cookie_controller.set_cookie()
-    # The cookie component's reply reruns the page at once; keep saying it worked on that run too.
-    st.session_state[NOTICE] = {"text": PASSWORD_CHANGED, "page": None}
+def session_id() -> str | None:
+    """The id of this browser's remembered sign-in, kept when the person changes their own password."""
+    return st.session_state.get(SESSION_ID)
 
 
 def _sign_out(authenticator: stauth.Authenticate, *, notice: str | None) -> None:
     # No st.rerun() here: the cookie is deleted by a component message that a rerun would cancel.
-    # That message can still be lost, so the server also voids the token (users.sessions_valid_after).
+    # That message can still be lost; the remembered sign-in's row has ended, so the cookie is void.
     if st.session_state.get("authentication_status"):
         authenticator.logout(location="unrendered")
     else:
         authenticator.cookie_controller.delete_cookie()
         st.session_state["logout"] = True  # stop the authenticator re-reading the stale cookie this session
-    st.session_state.pop(SINCE, None)
+    st.session_state.pop(SESSION_ID, None)
     if notice:
         st.session_state[NOTICE] = {"text": notice, "page": None}
 

@@ -2,34 +2,60 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from ctdash import users
 from ctdash.models import Role
+from ctdash.ui.format import local_time
+from ctdash.ui.forms import EditForm
 from ctdash.users import Account
 
 TEMPORARY = "_ctdash_temporary_password"
+FIELDS = ("name", "email", "username", "role", "partner")
+
+
+def form_state(key: str, *, with_password: bool = False) -> EditForm:
+    """The person form ``key``: its fields, cleared after a save, versions checked as first seen."""
+    fields = FIELDS + (("password",) if with_password else ())
+    return EditForm(key, widgets=tuple(f"{key}_{field}" for field in fields))
+
+
+def people_table(table: pd.DataFrame) -> None:
+    """Everyone, with last sign-ins in UK time and "Never" for people who have not signed in."""
+    shown = table.drop(columns=["id"]).assign(
+        **{"Last sign-in": [local_time(at, with_time=True) if at else "Never" for at in table["Last sign-in"]]}
+    )
+    st.dataframe(
+        shown,
+        hide_index=True,
+        width="stretch",
+        key="people_table",
+        column_config={"Last sign-in": st.column_config.TextColumn(width="medium")},
+    )
 
 
 def person_form(
-    key: str, *, partners: dict[int, str], submit: str, account: Account | None = None, with_password: bool = False
+    form: EditForm,
+    *,
+    partners: dict[int, str],
+    submit: str,
+    account: Account | None = None,
+    with_password: bool = False,
 ) -> dict | None:
     """A form for one person's details; returns the values when submitted, else None."""
     roles = list(Role)
+    key = form.key
     with st.form(key, enter_to_submit=False):
         left, right = st.columns(2)
         values = {
-            "display_name": left.text_input(
-                "Name", value=account.display_name if account else "", key=f"{key}_name", max_chars=120
-            ),
+            "display_name": left.text_input("Name", value=account.display_name if account else "", key=f"{key}_name"),
             "email": right.text_input(
-                "Email (optional)", value=(account.email or "") if account else "", key=f"{key}_email", max_chars=254
+                "Email (optional)", value=(account.email or "") if account else "", key=f"{key}_email"
             ),
         }
         if account is None:
-            values["username"] = left.text_input(
-                "Username", key=f"{key}_username", max_chars=40, help=users.USERNAME_RULE
-            )
+            values["username"] = left.text_input("Username", key=f"{key}_username", help=users.USERNAME_RULE)
         values["role"] = right.selectbox(
             "Role",
             roles,
@@ -53,7 +79,6 @@ def person_form(
                     "Password (leave empty to generate a temporary one)",
                     type="password",
                     key=f"{key}_password",
-                    max_chars=72,
                     help=users.PASSWORD_RULE,
                 )
                 or None

@@ -48,5 +48,5 @@ def test_starting_again_keeps_existing_data(database_url):
     initialise(engine)
     with db.session_scope(engine) as session:
         assert session.scalar(select(Partner.website).where(Partner.slug == "hull")) == "https://example.org/hull"
-        assert session.get(DataRevision, 1).revision > 0
+        assert session.get(DataRevision, "research").revision > 0
     engine.dispose()

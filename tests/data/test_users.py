@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from ctdash import audit, users
+from ctdash import audit, sign_in, users
 from ctdash.errors import Conflict, InvalidInput, PermissionDenied
 from ctdash.models import AuditEvent, Role
 from ctdash.seed import seed
@@ -90,7 +90,7 @@ def test_usernames_are_case_insensitive_and_unique(session):
             email=None,
             role="facilitator",
         )
-    assert users.active_account(session, "SAM.Taylor").username == "sam.taylor"
+    assert users.active_account(session, users.user_id_of(session, "SAM.Taylor")).username == "sam.taylor"
 
 
 def test_a_member_must_belong_to_a_partner_service(session):
@@ -166,7 +166,7 @@ def test_a_deactivated_person_cannot_sign_in_and_their_session_ends(session):
         session, viewer=viewer_for(admin), user_id=member.id, active=False, expected_version=member.version
     )
     assert member.username not in users.credentials(session, [member.username])["usernames"]
-    assert users.active_account(session, member.username) is None
+    assert users.active_account(session, member.id) is None
     assert _actions(session)[-1] == "user_deactivated"
 
 
@@ -201,12 +201,12 @@ def test_reset_password_forces_a_change_at_next_sign_in(session):
     admin = make_user(session, role="admin")
     member = make_user(session, role="member")
     temporary = users.reset_password(session, viewer=viewer_for(admin), user_id=member.id)
-    account = users.active_account(session, member.username)
+    account = users.active_account(session, member.id)
     assert account.must_change_password
     users.change_own_password(
         session, viewer=account.viewer(), current=temporary, new="Brand-New-Secret-7", confirm="Brand-New-Secret-7"
     )
-    assert not users.active_account(session, member.username).must_change_password
+    assert not users.active_account(session, member.id).must_change_password
     assert _actions(session)[-2:] == ["password_reset", "password_changed"]
 
 
@@ -235,81 +235,13 @@ def test_update_profile_changes_name_and_email_and_audits_it(session):
     assert "display_name" in session.scalars(select(AuditEvent.summary)).all()[-1]
 
 
-# --- sign-in attempts and lockout ----------------------------------------------------------------
-
-
-def _fail(session, username, times, start=T0, step=dt.timedelta(minutes=1)):
-    for number in range(times):
-        users.record_sign_in(session, username, succeeded=False, now=start + number * step)
-
-
-def test_five_failures_within_fifteen_minutes_lock_the_username(session):
-    member = make_user(session)
-    _fail(session, member.username, 4)
-    assert users.locked_until(session, member.username, now=T0 + dt.timedelta(minutes=4)) is None
-    _fail(session, member.username, 1, start=T0 + dt.timedelta(minutes=5))
-    assert users.locked_until(session, member.username.upper(), now=T0 + dt.timedelta(minutes=6)) == T0 + dt.timedelta(
-        minutes=20
-    )
-
-
-def test_the_lock_ends_after_fifteen_minutes(session):
-    member = make_user(session)
-    _fail(session, member.username, 5)
-    assert users.locked_until(session, member.username, now=T0 + dt.timedelta(minutes=18)) is not None
-    assert users.locked_until(session, member.username, now=T0 + dt.timedelta(minutes=19, seconds=1)) is None
-
-
-def test_failures_spread_over_more_than_fifteen_minutes_do_not_lock(session):
-    member = make_user(session)
-    _fail(session, member.username, 5, step=dt.timedelta(minutes=4))
-    assert users.locked_until(session, member.username, now=T0 + dt.timedelta(minutes=17)) is None
-
-
-def test_unknown_usernames_lock_exactly_like_real_ones(session):
-    _fail(session, "nobody-here", 5)
-    assert users.locked_until(session, "nobody-here", now=T0 + dt.timedelta(minutes=5)) == T0 + dt.timedelta(minutes=19)
-
-
-def test_tries_while_locked_do_not_extend_the_lock(session):
-    member = make_user(session)
-    _fail(session, member.username, 5)
-    users.record_locked_attempt(session, member.username, now=T0 + dt.timedelta(minutes=10))
-    assert users.locked_until(session, member.username, now=T0 + dt.timedelta(minutes=10)) == T0 + dt.timedelta(
-        minutes=19
-    )
-
-
-def test_a_success_clears_earlier_failures(session):
-    member = make_user(session)
-    _fail(session, member.username, 4)
-    users.record_sign_in(session, member.username, succeeded=True, now=T0 + dt.timedelta(minutes=4, seconds=30))
-    _fail(session, member.username, 1, start=T0 + dt.timedelta(minutes=5))
-    assert users.locked_until(session, member.username, now=T0 + dt.timedelta(minutes=6)) is None
-    assert users.active_account(session, member.username) is not None
-
-
-def test_sign_ins_are_audited_with_who_and_what(session):
-    member = make_user(session)
-    users.record_sign_in(session, member.username, succeeded=False, now=T0)
-    users.record_sign_in(session, member.username, succeeded=True, now=T0)
-    users.record_sign_out(session, viewer=viewer_for(member))
-    rows = session.execute(select(AuditEvent.action, AuditEvent.actor, AuditEvent.actor_id)).all()
-    assert [(action, actor) for action, actor, _ in rows] == [
-        ("sign_in_failed", member.username),
-        ("sign_in", member.display_name),
-        ("sign_out", member.display_name),
-    ]
-    assert rows[1].actor_id == member.id
-
-
 # --- audit page data -------------------------------------------------------------------------------
 
 
 def test_audit_log_is_for_admins_only_and_filters(session):
     admin = make_user(session, role="admin", display_name="Ada Admin")
     member = make_user(session)
-    users.record_sign_in(session, member.username, succeeded=True)
+    sign_in.finish_attempt(session, sign_in.begin_attempt(session, member.username), succeeded=True)
     users.reset_password(session, viewer=viewer_for(admin), user_id=member.id)
     with pytest.raises(PermissionDenied):
         audit.search(session, viewer=viewer_for(member))
@@ -322,30 +254,9 @@ def test_audit_log_is_for_admins_only_and_filters(session):
 
 def test_audit_csv_defuses_spreadsheet_formulas(session):
     admin = make_user(session, role="admin")
-    users.record_sign_in(session, '=HYPERLINK("http://evil")', succeeded=False)
+    sign_in.finish_attempt(session, sign_in.begin_attempt(session, '=HYPERLINK("http://evil")'), succeeded=False)
     csv = audit.to_csv(audit.search(session, viewer=viewer_for(admin))).decode("utf-8-sig")
     assert "'=hyperlink" in csv and "\n=" not in csv
-
-
-def test_signing_out_and_password_resets_end_remembered_sign_ins_and_deactivation_voids_them(session, monkeypatch):
-    from ctdash import clock
-
-    admin = make_user(session, role="admin")
-    member = make_user(session)
-    before = T0 - dt.timedelta(minutes=1)
-    assert users.remembered_sign_in(session, member.username, issued=before) == "valid"
-    monkeypatch.setattr(clock, "now", lambda: T0)
-    users.record_sign_out(session, viewer=viewer_for(member))
-    assert users.remembered_sign_in(session, member.username.upper(), issued=before) == "ended"
-    assert users.remembered_sign_in(session, member.username, issued=T0 + dt.timedelta(seconds=1)) == "valid"
-    monkeypatch.setattr(clock, "now", lambda: T0 + dt.timedelta(hours=1))
-    users.reset_password(session, viewer=viewer_for(admin), user_id=member.id)
-    assert users.remembered_sign_in(session, member.username, issued=T0 + dt.timedelta(seconds=1)) == "ended"
-    users.set_active(
-        session, viewer=viewer_for(admin), user_id=member.id, active=False, expected_version=member.version
-    )
-    assert users.remembered_sign_in(session, member.username, issued=T0 + dt.timedelta(hours=2)) == "inactive"
-    assert users.remembered_sign_in(session, "nobody", issued=T0) == "inactive"
 
 
 def test_credentials_load_only_the_named_active_accounts(session):

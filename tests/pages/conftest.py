@@ -9,8 +9,11 @@ import pytest
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
-from ctdash import db
+from ctdash import db, users
+from ctdash.config import get_settings
 from ctdash.seed import initialise
+from ctdash.sign_in import start_session
+from ctdash.ui import auth
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -73,7 +76,13 @@ def sign_in(at: AppTest, username: str, password: str) -> AppTest:
 
 
 def signed_in_as(at: AppTest, username: str) -> AppTest:
-    """The state the authenticator leaves after a sign-in (form or cookie), without the bcrypt cost."""
+    """The state a sign-in (form or cookie) leaves, without the bcrypt cost: a remembered sign-in row
+    in the app's database, and the authenticator's session keys."""
+    engine = db.make_engine(get_settings().database_url)
+    with db.session_scope(engine) as session:
+        session_id = start_session(session, users.user_id_of(session, username))
+    engine.dispose()
     at.session_state["authentication_status"] = True
     at.session_state["username"] = username
+    at.session_state[auth.SESSION_ID] = session_id
     return at

@@ -5,6 +5,7 @@ import datetime as dt
 import pytest
 
 from ctdash import clock, users
+from ctdash.ui import auth
 from ctdash.ui.auth import DEACTIVATED, LOCKED, WRONG
 from tests.factories import PASSWORD, make_user, viewer_for
 from tests.pages.conftest import sign_in, signed_in_as
@@ -190,15 +191,29 @@ def test_an_example_cookie_key_stops_the_app_with_a_clear_message(app_database, 
     assert not at.text_input
 
 
-def test_signing_out_in_one_browser_signs_out_the_others(app_database, open_app, database):
+def test_signing_out_in_one_browser_leaves_another_device_signed_in(app_database, open_app, database):
     with database() as session:
         make_user(session, username="kit")
     laptop = signed_in_as(open_app(), "kit").run()
     phone = signed_in_as(open_app(), "kit").run()
     laptop.button(key="sign_out").click().run()
     phone.run()
-    assert not phone.session_state["authentication_status"]
-    assert "you signed out on another device" in phone.info[0].value
+    assert phone.session_state["authentication_status"] is True
+
+
+def test_signing_out_in_one_tab_signs_out_the_other_tabs_of_that_browser(app_database, open_app, database):
+    with database() as session:
+        make_user(session, username="kit")
+    first_tab = signed_in_as(open_app(), "kit").run()
+    second_tab = open_app()
+    second_tab.session_state["authentication_status"] = True  # the same cookie, so the same sign-in
+    second_tab.session_state["username"] = "kit"
+    second_tab.session_state[auth.SESSION_ID] = first_tab.session_state[auth.SESSION_ID]
+    second_tab.run()
+    first_tab.button(key="sign_out").click().run()
+    second_tab.run()
+    assert not second_tab.session_state["authentication_status"]
+    assert "You signed out in this browser" in second_tab.info[0].value
 
 
 def test_changing_your_password_keeps_this_browser_signed_in(app_database, open_app, database):

@@ -1,0 +1,50 @@
+"""Edit forms that never overwrite someone else's change: the version a person saw is the one checked.
+
+Every form that edits a stored record keeps, per browser session, the record's version from the
+moment the form was drawn with its values. Saving passes that version to the service, which
+refuses with ``Conflict`` if the record has changed since; the form keeps what was typed and offers
+to load the newer version. A version re-read in the run that saves would always match, so it is
+never used.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+SEEN = "_ctdash_seen_versions"
+
+
+@dataclass(frozen=True)
+class EditForm:
+    """One edit form: its key, and the session-state keys of its widgets."""
+
+    key: str
+    widgets: tuple[str, ...]
+
+    def seen_version(self, current: int) -> int:
+        """The version to check on save: ``current`` when the fields are (re)drawn from the record.
+
+        While any field still holds what the person typed or saw, the version from that first draw
+        is kept, however often the page reruns and whatever others save meanwhile.
+        """
+        seen = st.session_state.setdefault(SEEN, {})
+        if self.key not in seen or not any(widget in st.session_state for widget in self.widgets):
+            seen[self.key] = current
+        return seen[self.key]
+
+    def saved(self) -> None:
+        """After a successful save: clear the fields, so the next draw starts from the saved record."""
+        st.session_state.get(SEEN, {}).pop(self.key, None)
+        for widget in self.widgets:
+            st.session_state.pop(widget, None)
+
+    def offer_reload(self) -> None:
+        """After a conflict: a button that drops the typed values and draws the newer record."""
+        st.button(
+            "Discard my changes and show the latest version",
+            key=f"{self.key}_reload",
+            icon=":material/refresh:",
+            on_click=self.saved,
+        )
