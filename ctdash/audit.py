@@ -9,6 +9,7 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ctdash import export
 from ctdash.config import get_settings
 from ctdash.errors import PermissionDenied
 from ctdash.models import AuditEvent, Role
@@ -105,7 +106,4 @@ def _escape_like(text: str) -> str:
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     """CSV for spreadsheets; cells that a spreadsheet would run as a formula are defused."""
-    safe = frame.map(
-        lambda value: f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
-    )
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    return export.to_csv(frame)
