@@ -1,7 +1,8 @@
-"""Reusable pieces of page: headers, number rows, finding cards, the example-data notice."""
+"""Reusable pieces of page: headers, number rows, finding cards, the example-data notice, audit details."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from ctdash.overview import Count, FindingCard, Overview
@@ -87,3 +88,22 @@ def finding_cards(cards: list[FindingCard], *, empty: str) -> None:
                 badges.append(EXAMPLE_BADGE)
             st.markdown(" ".join(badges))
             st.caption(f"{plain(card.partner)} · published {local_time(card.published_at)}")
+
+
+AUDIT_COLUMNS = {
+    "When (UK time)": st.column_config.TextColumn(width="medium"),
+    "Record": st.column_config.TextColumn(width="medium"),
+    "Details": st.column_config.TextColumn(width="large", help="Select a row to read its details in full."),
+}
+
+
+def audit_details(events: pd.DataFrame, rows: list[int]) -> None:
+    """The chosen audit event in full below the table, since a table cell cuts long text."""
+    if not rows or rows[0] >= len(events):
+        st.caption("Select a row to read its details in full.")
+        return
+    event = events.iloc[rows[0]]
+    with st.container(border=True, key="audit_detail"):
+        st.markdown(f"**{plain(event['Action'])}** · {plain(event['When (UK time)'])} · {plain(event['Who'])}")
+        st.markdown(f"Record: {plain(event['Record'])}")
+        st.text(event["Details"] or "No details recorded.")
