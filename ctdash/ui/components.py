@@ -5,10 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ctdash.models import Role
 from ctdash.overview import Count, FindingCard, Overview
 from ctdash.seed import Programme
 from ctdash.ui import charts
 from ctdash.ui.format import label, local_time, plain
+from ctdash.viewer import Viewer
 
 EXAMPLE_BADGE = ":orange-badge[:material/science: Example data]"
 KIND_BADGES = {
@@ -33,15 +35,18 @@ def programme_intro(programme: Programme) -> None:
     right.markdown(programme.working_group_about)
 
 
-def example_notice(overview: Overview) -> None:
+def example_notice(overview: Overview, *, viewer: Viewer) -> None:
+    """Say that the data includes examples; only administrators, who can remove them, see how."""
     examples = overview.example_partners + sum(count.examples for count in overview.findings_by_kind)
-    if examples:
-        st.info(
-            "This dashboard currently holds **example data**: fictional services, projects and findings, "
-            "each marked *Example data*, for trying ctdash out. The 15 real partner services are counted "
-            "separately. An administrator removes the examples with `python -m ctdash demo --remove`.",
-            icon=":material/science:",
-        )
+    if not examples:
+        return
+    text = (
+        "This dashboard currently holds **example data**: fictional services, projects and findings, "
+        "each marked *Example data*, for trying ctdash out. The 15 real partner services are counted separately."
+    )
+    if viewer.role == Role.ADMIN:
+        text += " Remove the examples on the server with `.venv/bin/python -m ctdash demo --remove`."
+    st.info(text, icon=":material/science:")
 
 
 def key_numbers(overview: Overview) -> None:
