@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ctdash import ui
+from ctdash import access, ui
 from ctdash.ui import auth, navigation
 
 st.set_page_config(page_title="Changing Tracks dashboard", page_icon=":material/diversity_3:", layout="wide")
@@ -23,5 +23,10 @@ with ui.user_errors():  # anything unexpected, here or in a page, is logged and 
     notice = auth.notice_for(page.url_path)
     if notice:
         st.info(notice, icon=":material/info:")
+        if access.refusal(viewer, navigation.page_file(page), setup_needed=setup_needed):
+            # Signed out on a page for signed-in people: the notice already says why the page is
+            # gone, and the page's own refusal under it would be a second message saying the same.
+            st.page_link("pages/sign_in.py", label="Sign in", icon=":material/login:")
+            st.stop()
     ui.shell_ran(setup_needed=setup_needed)
     page.run()

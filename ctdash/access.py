@@ -12,6 +12,7 @@ EVERYONE = frozenset({ANONYMOUS, Role.MEMBER.value, Role.FACILITATOR.value, Role
 SIGNED_IN = frozenset({Role.MEMBER.value, Role.FACILITATOR.value, Role.ADMIN.value})
 ADMINS = frozenset({Role.ADMIN.value})
 AUDIENCE_NAMES = {SIGNED_IN: "signed-in members of the working group", ADMINS: "administrators"}
+NOT_SET_UP = "The dashboard is not set up yet: create its first administrator on the First-run setup page."
 
 
 @dataclass(frozen=True)
@@ -50,13 +51,16 @@ def refusal(viewer: Viewer, file: str, *, setup_needed: bool) -> str | None:
         return "This page is not available."
     if rule.only_before_setup:
         return None if setup_needed else "Setup is complete: the first administrator exists. Sign in instead."
+    if setup_needed and rule.audience != EVERYONE:
+        # No account exists, so "sign in" would be advice no one can follow.
+        return NOT_SET_UP
     role = role_of(viewer)
     if role in rule.audience:
         return None
     if role != ANONYMOUS and rule.audience == frozenset({ANONYMOUS}):
         return f"You are already signed in as {viewer.name}."
     if role == ANONYMOUS:
-        return "This page is for signed-in members of the working group. Sign in to see it."
+        return f"This page is for {AUDIENCE_NAMES.get(rule.audience, 'signed-in people')}. Sign in to see it."
     return (
         f"This page is for {AUDIENCE_NAMES.get(rule.audience, 'other roles')}. If you need it, ask the programme team."
     )

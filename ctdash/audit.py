@@ -6,12 +6,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
+from ctdash import clock, export
 from ctdash.config import get_settings
-from ctdash.errors import PermissionDenied
-from ctdash.models import AuditEvent, Role
+from ctdash.errors import InvalidInput, PermissionDenied
+from ctdash.models import AuditEvent, Role, User
 from ctdash.viewer import Viewer
 
 # The actions ctdash records, with the words the Audit page shows for them.
@@ -30,6 +31,8 @@ ACTIONS = {
     "example_data_removed": "Example data removed",
 }
 COLUMNS = ["When (UK time)", "Who", "Action", "Record", "Details"]
+# Longer than any name or username (120 characters); a filter of megabytes made a scan take seconds.
+MAX_WHO_CHARS = 120
 
 
 def record(
@@ -65,9 +68,18 @@ def search(
     until: dt.date | None = None,
     limit: int = 5000,
 ) -> pd.DataFrame:
-    """Audit rows newest first, filtered; administrators only."""
+    """Audit rows newest first, filtered; administrators only.
+
+    ``since`` and ``until`` are UK dates, both included: a day runs from midnight to midnight in
+    Europe/London, in summer time (BST) as in winter (GMT).
+    """
     if viewer.role != Role.ADMIN:
         raise PermissionDenied("Only administrators can read the audit log.")
+    who = who.strip()
+    if len(who) > MAX_WHO_CHARS:
+        raise InvalidInput(f"Type at most {MAX_WHO_CHARS} characters of a name or username in Who.")
+    # The account a "user" row is about, for a readable Record; gone accounts leave the id only.
+    subject = and_(AuditEvent.entity_type == "user", User.id == AuditEvent.entity_id)
     query = select(
         AuditEvent.at,
         AuditEvent.actor,
@@ -75,16 +87,18 @@ def search(
         AuditEvent.entity_type,
         AuditEvent.entity_id,
         AuditEvent.summary,
-    )
+        User.display_name,
+        User.username,
+    ).outerjoin(User, subject)
     if actions:
         query = query.where(AuditEvent.action.in_(actions))
-    if who.strip():
-        query = query.where(AuditEvent.actor.ilike(f"%{_escape_like(who.strip().lower())}%", escape="\\"))
-    if since:
-        query = query.where(AuditEvent.at >= dt.datetime.combine(since, dt.time(), dt.UTC))
-    if until:
-        query = query.where(AuditEvent.at < dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), dt.UTC))
+    if who:
+        query = query.where(AuditEvent.actor.ilike(f"%{_escape_like(who.lower())}%", escape="\\"))
     zone = ZoneInfo(get_settings().timezone)
+    if since:
+        query = query.where(AuditEvent.at >= _start_of_day(since, zone))
+    if until:
+        query = query.where(AuditEvent.at < _start_of_day(until + dt.timedelta(days=1), zone))
     rows = session.execute(query.order_by(AuditEvent.at.desc(), AuditEvent.id.desc()).limit(limit)).all()
     return pd.DataFrame(
         [
@@ -92,13 +106,32 @@ def search(
                 at.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S"),
                 actor,
                 ACTIONS.get(action, action),
-                f"{entity_type} {entity_id}" if entity_id is not None else entity_type,
+                _record(entity_type, entity_id, display_name, username),
                 summary,
             )
-            for at, actor, action, entity_type, entity_id, summary in rows
+            for at, actor, action, entity_type, entity_id, summary, display_name, username in rows
         ],
         columns=COLUMNS,
     )
+
+
+def today() -> dt.date:
+    """Today's date in the UK, whatever the server's own time zone."""
+    return clock.now().astimezone(ZoneInfo(get_settings().timezone)).date()
+
+
+def _start_of_day(day: dt.date, zone: ZoneInfo) -> dt.datetime:
+    # Local midnight is never skipped or repeated in Europe/London (clocks change at 01:00 UTC).
+    return dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
+
+
+def _record(entity_type: str, entity_id: int | None, display_name: str | None, username: str | None) -> str:
+    """What a row is about, as people know it: 'Ada Admin (ada)', or 'user #3 (deleted)'."""
+    if entity_id is None:
+        return "no account" if entity_type == "user" else entity_type
+    if display_name is not None:
+        return f"{display_name} ({username})"
+    return f"{entity_type} #{entity_id}" + (" (deleted)" if entity_type == "user" else "")
 
 
 def _escape_like(text: str) -> str:
@@ -107,7 +140,4 @@ def _escape_like(text: str) -> str:
 
 def to_csv(frame: pd.DataFrame) -> bytes:
     """CSV for spreadsheets; cells that a spreadsheet would run as a formula are defused."""
-    safe = frame.map(
-        lambda value: f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
-    )
-    return safe.to_csv(index=False).encode("utf-8-sig")
+    return export.to_csv(frame)

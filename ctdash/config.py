@@ -28,7 +28,7 @@ MIN_COOKIE_KEY_BYTES = 32
 COOKIE_KEY_FILE = ".cookie_key"
 COOKIE_KEY_HOWTO = (
     "set CTDASH_COOKIE_KEY (or cookie_key in .streamlit/secrets.toml) to a random value of at least 32 "
-    'characters, for example the output of: python -c "import secrets; print(secrets.token_urlsafe(48))"'
+    'characters, for example the output of: python3 -c "import secrets; print(secrets.token_urlsafe(48))"'
 )
 # Keys printed in documentation or upstream examples: known to everyone, so never accepted.
 KNOWN_EXAMPLE_KEYS = {"some_key", "some_signature_key", "abcdef", "random_signature_key", "changeme", "secret"}

@@ -7,10 +7,10 @@ from ctdash.overview import load_overview
 from ctdash.seed import load_programme
 from ctdash.ui import components
 
-ui.guard(__file__)
+viewer = ui.guard(__file__)
 overview = ui.read(load_overview)
 components.programme_intro(load_programme())
-components.example_notice(overview)
+components.example_notice(overview, viewer=viewer)
 components.key_numbers(overview)
 
 left, right = st.columns(2, gap="large")

@@ -1,13 +1,16 @@
-"""Reusable pieces of page: headers, number rows, finding cards, the example-data notice."""
+"""Reusable pieces of page: headers, number rows, finding cards, the example-data notice, audit details."""
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from ctdash.models import Role
 from ctdash.overview import Count, FindingCard, Overview
 from ctdash.seed import Programme
 from ctdash.ui import charts
 from ctdash.ui.format import label, local_time, plain
+from ctdash.viewer import Viewer
 
 EXAMPLE_BADGE = ":orange-badge[:material/science: Example data]"
 KIND_BADGES = {
@@ -32,15 +35,18 @@ def programme_intro(programme: Programme) -> None:
     right.markdown(programme.working_group_about)
 
 
-def example_notice(overview: Overview) -> None:
+def example_notice(overview: Overview, *, viewer: Viewer) -> None:
+    """Say that the data includes examples; only administrators, who can remove them, see how."""
     examples = overview.example_partners + sum(count.examples for count in overview.findings_by_kind)
-    if examples:
-        st.info(
-            "This dashboard currently holds **example data**: fictional services, projects and findings, "
-            "each marked *Example data*, for trying ctdash out. The 15 real partner services are counted "
-            "separately. An administrator removes the examples with `python -m ctdash demo --remove`.",
-            icon=":material/science:",
-        )
+    if not examples:
+        return
+    text = (
+        "This dashboard currently holds **example data**: fictional services, projects and findings, "
+        "each marked *Example data*, for trying ctdash out. The 15 real partner services are counted separately."
+    )
+    if viewer.role == Role.ADMIN:
+        text += " Remove the examples on the server with `.venv/bin/python -m ctdash demo --remove`."
+    st.info(text, icon=":material/science:")
 
 
 def key_numbers(overview: Overview) -> None:
@@ -87,3 +93,22 @@ def finding_cards(cards: list[FindingCard], *, empty: str) -> None:
                 badges.append(EXAMPLE_BADGE)
             st.markdown(" ".join(badges))
             st.caption(f"{plain(card.partner)} · published {local_time(card.published_at)}")
+
+
+AUDIT_COLUMNS = {
+    "When (UK time)": st.column_config.TextColumn(width="medium"),
+    "Record": st.column_config.TextColumn(width="medium"),
+    "Details": st.column_config.TextColumn(width="large", help="Select a row to read its details in full."),
+}
+
+
+def audit_details(events: pd.DataFrame, rows: list[int]) -> None:
+    """The chosen audit event in full below the table, since a table cell cuts long text."""
+    if not rows or rows[0] >= len(events):
+        st.caption("Select a row to read its details in full.")
+        return
+    event = events.iloc[rows[0]]
+    with st.container(border=True, key="audit_detail"):
+        st.markdown(f"**{plain(event['Action'])}** · {plain(event['When (UK time)'])} · {plain(event['Who'])}")
+        st.markdown(f"Record: {plain(event['Record'])}")
+        st.text(event["Details"] or "No details recorded.")

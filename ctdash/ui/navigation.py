@@ -32,6 +32,11 @@ def build(viewer: Viewer, *, setup_needed: bool, menu_area) -> st.navigation:
     return st.navigation(list(pages.values()), position="hidden")
 
 
+def page_file(page: st.Page) -> str:
+    """The file in pages/ behind a page from ``build`` (the default page's URL path is empty; its title is not)."""
+    return next(rule.file for rule in access.PAGES if rule.title == page.title)
+
+
 def who(viewer: Viewer, partner_name: str | None, area) -> None:
     if viewer.signed_in:
         line = f"Signed in as **{plain(viewer.name)}**  \n{ROLE_LABELS[viewer.role]}"

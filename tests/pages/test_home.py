@@ -110,3 +110,28 @@ def test_first_start_on_an_empty_database_migrates_and_seeds_it(monkeypatch, tmp
     assert at.title[0].value == "Welcome to ctdash"  # no accounts yet: the first-run setup
     at.switch_page(HOME).run()
     assert _metrics(at)["Partner services"] == "15"
+
+
+def _with_examples(app_database):
+    engine = db.make_engine(app_database)
+    with db.session_scope(engine) as session:
+        demo.load(session)
+    engine.dispose()
+
+
+def test_visitors_are_told_about_example_data_without_an_operator_command(app_database, open_app):
+    _with_examples(app_database)
+    notice = open_app(HOME).info[0].value
+    assert "example data" in notice and "python -m ctdash" not in notice
+
+
+def test_administrators_are_told_how_to_remove_example_data(app_database, open_app, database):
+    from tests.factories import make_user
+    from tests.pages.conftest import signed_in_as
+
+    _with_examples(app_database)
+    with database() as session:
+        make_user(session, role="admin", username="ada")
+    at = signed_in_as(open_app(), "ada").run()
+    at.switch_page(HOME).run()
+    assert "`.venv/bin/python -m ctdash demo --remove`" in at.info[0].value
