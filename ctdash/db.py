@@ -24,6 +24,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from ctdash.config import normalise_database_url
 from ctdash.errors import Conflict, DatabaseUnavailable
+from ctdash.files import restrict_sqlite_files
 from ctdash.models import (
     Attachment,
     AttachmentBlob,
@@ -98,6 +99,7 @@ def make_engine(database_url: str) -> Engine:
         database = engine.url.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            restrict_sqlite_files(Path(database))  # it holds password hashes: owner-only
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine

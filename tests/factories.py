@@ -83,3 +83,12 @@ def _password_hash() -> str:
 
 def viewer_for(user) -> Viewer:
     return Viewer(user_id=user.id, role=user.role, partner_id=user.partner_id, name=user.display_name)
+
+
+def record_attempt(session: Session, username: str, *, succeeded: bool, now: dt.datetime | None = None) -> None:
+    """One finished sign-in attempt at ``username``, as the sign-in form would leave it."""
+    from ctdash import sign_in
+
+    attempt = sign_in.begin_attempt(session, username, now=now)
+    if attempt is not None:
+        sign_in.finish_attempt(session, attempt, succeeded=succeeded, now=now)

@@ -176,7 +176,9 @@ def guard(page_file: str) -> Viewer:
         st.switch_page("pages/home.py")  # e.g. the sign-in page, just after signing in
     if reason:
         st.info(reason, icon=":material/lock:")
-        if not current.signed_in:
+        if shell["setup_needed"]:
+            st.page_link("pages/setup.py", label="First-run setup", icon=":material/rocket_launch:")
+        elif not current.signed_in:
             st.page_link("pages/sign_in.py", label="Sign in", icon=":material/login:")
         st.stop()
     flash = st.session_state.pop(FLASH, None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ctdash import users
+from ctdash import export, users
 from ctdash.models import Role
 from ctdash.ui.format import local_time
 from ctdash.ui.forms import EditForm
@@ -27,7 +27,7 @@ def people_table(table: pd.DataFrame) -> None:
         **{"Last sign-in": [local_time(at, with_time=True) if at else "Never" for at in table["Last sign-in"]]}
     )
     st.dataframe(
-        shown,
+        export.spreadsheet_safe(shown),  # the grid's own download writes cells raw
         hide_index=True,
         width="stretch",
         key="people_table",

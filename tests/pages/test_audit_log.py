@@ -2,8 +2,8 @@
 
 import datetime as dt
 
-from ctdash import clock, users
-from tests.factories import make_user
+from ctdash import clock
+from tests.factories import make_user, record_attempt
 from tests.pages.conftest import signed_in_as
 
 AUDIT = "pages/audit_log.py"
@@ -25,7 +25,7 @@ def test_the_dates_end_today_in_the_uk(app_database, open_app, database, monkeyp
 def test_a_username_typed_as_a_formula_reaches_the_table_defused(app_database, open_app, database):
     with database() as session:
         make_user(session, role="admin", username="ada")
-        users.record_sign_in(session, PLANTED, succeeded=False)
+        record_attempt(session, PLANTED, succeeded=False)
     at = _audit_page(open_app)
     assert not at.exception
     assert "'" + PLANTED in at.dataframe[0].value["Who"].tolist()
@@ -34,7 +34,7 @@ def test_a_username_typed_as_a_formula_reaches_the_table_defused(app_database, o
 def test_no_cell_of_the_table_starts_as_a_formula(app_database, open_app, database):
     with database() as session:
         make_user(session, role="admin", username="ada")
-        users.record_sign_in(session, PLANTED, succeeded=False)
+        record_attempt(session, PLANTED, succeeded=False)
     table = _audit_page(open_app).dataframe[0].value
     cells = [cell for column in table for cell in table[column] if isinstance(cell, str)]
     assert not [cell for cell in cells if cell[:1] in ("=", "+", "-", "@", "\t", "\r")]
@@ -44,7 +44,7 @@ def test_the_record_column_names_the_person_not_an_id(app_database, open_app, da
     with database() as session:
         make_user(session, role="admin", username="ada")
         kit = make_user(session, username="kit", display_name="Kit Kernow")
-        users.record_sign_in(session, kit.username, succeeded=True)
+        record_attempt(session, kit.username, succeeded=True)
     at = _audit_page(open_app)
     assert at.dataframe[0].value["Record"].tolist() == ["Kit Kernow (kit)"]
 
