@@ -24,7 +24,7 @@ def form_state(key: str, *, with_password: bool = False) -> EditForm:
 def people_table(table: pd.DataFrame) -> None:
     """Everyone, with last sign-ins in UK time and "Never" for people who have not signed in."""
     shown = table.drop(columns=["id"]).assign(
-        **{"Last sign-in": [local_time(at, with_time=True) if at else "Never" for at in table["Last sign-in"]]}
+        **{"Last sign-in": ["Never" if pd.isna(at) else local_time(at, with_time=True) for at in table["Last sign-in"]]}
     )
     st.dataframe(
         export.spreadsheet_safe(shown),  # the grid's own download writes cells raw

@@ -80,7 +80,6 @@ def test_many_writers_reading_then_writing_all_succeed(engine):
         assert session.scalar(select(func.count()).where(Partner.slug.like("writer-%"))) == 40
 
 
-
 def _start_replica(database_url: str, barrier) -> None:
     engine = db.make_engine(database_url)
     barrier.wait(WAIT)
