@@ -38,8 +38,8 @@ KNOWN_EXAMPLE_KEYS = {"some_key", "some_signature_key", "abcdef", "random_signat
 class Settings:
     database_url: str
     timezone: str = "Europe/London"
-    # Streamlit holds a whole upload in memory (streamlit#9218), so keep this modest
-    # and in step with server.maxUploadSize in .streamlit/config.toml.
+    # Streamlit's own server.maxUploadSize is the one source (see upload_limit_mb): Streamlit holds a
+    # whole upload in memory (streamlit#9218), so it is kept modest.
     upload_max_mb: int = 10
     upload_max_files: int = 5
     cookie_key: str | None = None
@@ -98,6 +98,28 @@ def _as_int(name: str, value: object, low: int, high: int) -> int:
     return number
 
 
+STREAMLIT_CONFIG = PROJECT_DIR / ".streamlit" / "config.toml"
+STREAMLIT_UPLOAD_ENV = "STREAMLIT_SERVER_MAX_UPLOAD_SIZE"
+
+
+def upload_limit_mb() -> int:
+    """The largest upload, in MB: Streamlit's ``server.maxUploadSize``, the one place it is set.
+
+    Read where Streamlit reads it (its environment variable, then .streamlit/config.toml), so the
+    limit ctdash states and checks is the one Streamlit's uploader enforces. The app also compares
+    it with Streamlit's live option at start (``ctdash.ui.start``), which sees command-line flags.
+    """
+    value = os.environ.get(STREAMLIT_UPLOAD_ENV)
+    name = STREAMLIT_UPLOAD_ENV
+    if value is None:
+        name = "server.maxUploadSize in .streamlit/config.toml"
+        try:
+            value = tomllib.loads(STREAMLIT_CONFIG.read_text(encoding="utf-8")).get("server", {}).get("maxUploadSize")
+        except (OSError, tomllib.TOMLDecodeError):
+            value = None
+    return 200 if value is None else _as_int(name, value, 1, 200)  # 200: Streamlit's default
+
+
 @functools.cache
 def get_settings() -> Settings:
     """The settings in force; environment variables win over secrets."""
@@ -106,9 +128,7 @@ def get_settings() -> Settings:
     raw_url = env.get("CTDASH_DATABASE_URL") or secrets.get("database_url") or DEFAULT_DATABASE_URL
     return Settings(
         database_url=normalise_database_url(raw_url),
-        upload_max_mb=_as_int(
-            "CTDASH_UPLOAD_MAX_MB", env.get("CTDASH_UPLOAD_MAX_MB") or secrets.get("upload_max_mb", 10), 1, 50
-        ),
+        upload_max_mb=upload_limit_mb(),
         cookie_key=env.get("CTDASH_COOKIE_KEY") or secrets.get("cookie_key"),
     )
 

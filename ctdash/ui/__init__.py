@@ -19,7 +19,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 
 from ctdash import access, db, users
 from ctdash.config import get_settings
-from ctdash.errors import Conflict, CtdashError
+from ctdash.errors import ConfigError, Conflict, CtdashError
 from ctdash.seed import initialise
 from ctdash.ui.forms import EditForm
 from ctdash.viewer import ANONYMOUS, Viewer
@@ -72,8 +72,14 @@ def user_errors(form: EditForm | None = None) -> Iterator[None]:
 
 
 def start() -> None:
-    """Make sure the database is ready; on failure explain what to do and stop the run."""
+    """Make sure the settings agree and the database is ready; on failure explain what to do and stop."""
     with user_errors():
+        stated, enforced = get_settings().upload_max_mb, st.get_option("server.maxUploadSize")
+        if stated != enforced:
+            raise ConfigError(
+                f"The upload limit is set twice ({enforced} MB on the command line, {stated} MB in "
+                ".streamlit/config.toml or STREAMLIT_SERVER_MAX_UPLOAD_SIZE); set it in one place only."
+            )
         engine()
 
 

@@ -52,9 +52,18 @@ def test_display_url_hides_the_password(monkeypatch):
 
 
 def test_upload_limit_must_be_a_sensible_number(monkeypatch):
-    monkeypatch.setenv("CTDASH_UPLOAD_MAX_MB", "lots")
+    monkeypatch.setenv("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "lots")
     with pytest.raises(ConfigError, match="whole number"):
         get_settings()
+
+
+def test_the_upload_limit_is_streamlits_own_setting(monkeypatch):
+    from streamlit import config as streamlit_config
+
+    assert get_settings().upload_max_mb == streamlit_config.get_option("server.maxUploadSize") == 10
+    monkeypatch.setenv("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "7")
+    get_settings.cache_clear()
+    assert get_settings().upload_max_mb == 7
 
 
 def test_unreachable_server_says_what_to_check():

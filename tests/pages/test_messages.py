@@ -14,3 +14,16 @@ def test_before_setup_the_sign_in_page_points_to_first_run_setup(app_database, o
     at = open_app("pages/sign_in.py")
     assert [element.value for element in at.info] == [access.NOT_SET_UP]
     assert not at.text_input
+
+
+def test_an_upload_limit_given_twice_and_differently_stops_the_app_with_a_clear_message(app_database, open_app):
+    from streamlit import config as streamlit_config
+
+    where = streamlit_config.get_where_defined("server.maxUploadSize")
+    streamlit_config.set_option("server.maxUploadSize", 3)  # as `streamlit run --server.maxUploadSize 3` would
+    try:
+        at = open_app()
+    finally:
+        streamlit_config.set_option("server.maxUploadSize", 10, where_defined=where)
+    assert not at.exception
+    assert "The upload limit is set twice (3 MB on the command line, 10 MB" in at.error[0].value
