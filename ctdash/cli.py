@@ -36,7 +36,7 @@ def user_errors(command):
         try:
             return command(*args, **kwargs)
         except CtdashError as error:
-            raise click.ClickException(str(error)) from None
+            raise click.ClickException(getattr(error, "detail", None) or str(error)) from None
 
     return wrapper
 

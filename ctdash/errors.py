@@ -10,7 +10,20 @@ class ConfigError(CtdashError):
 
 
 class DatabaseUnavailable(CtdashError):
-    """The database server cannot be reached or refused the connection."""
+    """The database server cannot be reached or refused the connection.
+
+    ``str()`` is for anyone (it names no host or file); ``detail`` says where to look, for
+    administrators, the log and the command line only.
+    """
+
+    PUBLIC = (
+        "The dashboard cannot reach its database just now. Nothing you typed is lost: try again in a "
+        "minute, and if it keeps happening tell the Changing Tracks programme team."
+    )
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(self.PUBLIC)
+        self.detail = detail
 
 
 class NotFound(CtdashError):

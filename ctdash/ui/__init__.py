@@ -19,7 +19,8 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 
 from ctdash import access, db, users
 from ctdash.config import get_settings
-from ctdash.errors import ConfigError, Conflict, CtdashError
+from ctdash.errors import ConfigError, Conflict, CtdashError, DatabaseUnavailable
+from ctdash.models import Role
 from ctdash.seed import initialise
 from ctdash.ui.forms import EditForm
 from ctdash.viewer import ANONYMOUS, Viewer
@@ -61,6 +62,11 @@ def user_errors(form: EditForm | None = None) -> Iterator[None]:
         st.error(str(error), icon=":material/sync_problem:")
         if form is not None:
             form.offer_reload()
+        st.stop()
+    except DatabaseUnavailable as error:
+        account = st.session_state.get("ctdash_account")  # as the last run found it: the database is down
+        admin = account is not None and account.role == Role.ADMIN
+        st.error(f"{error} ({error.detail})" if admin else str(error), icon=":material/cloud_off:")
         st.stop()
     except CtdashError as error:
         st.error(str(error), icon=":material/error:")

@@ -68,8 +68,10 @@ def test_the_upload_limit_is_streamlits_own_setting(monkeypatch):
 
 def test_unreachable_server_says_what_to_check():
     engine = make_engine("postgresql+psycopg://nobody:pw@127.0.0.1:9/ctdash")
-    with pytest.raises(DatabaseUnavailable, match=r"Cannot reach the database server at 127\.0\.0\.1:9; check"):
+    with pytest.raises(DatabaseUnavailable) as raised:
         check_connection(engine)
+    assert raised.value.detail.startswith("Cannot reach the database server at 127.0.0.1:9; check")
+    assert "127.0.0.1" not in str(raised.value)
 
 
 def test_cli_reports_an_unreachable_server_in_one_line(monkeypatch):
