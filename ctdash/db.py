@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
 from ctdash.config import normalise_database_url
-from ctdash.errors import Conflict, DatabaseUnavailable
+from ctdash.errors import CommitUncertain, Conflict, DatabaseUnavailable
 from ctdash.files import restrict_sqlite_files
 from ctdash.models import (
     Attachment,
@@ -66,6 +66,7 @@ _AREAS_OF = {
 }
 _PENDING_AREAS = "ctdash_pending_areas"
 _READ_ONLY = "ctdash_read_only"
+_WROTE = "ctdash_wrote"
 WRITE = {"ctdash_write": True}  # execution option: on SQLite, BEGIN IMMEDIATE
 STARTUP_LOCK = 0x637464617368  # PostgreSQL advisory lock held while one process migrates and seeds
 
@@ -228,18 +229,28 @@ def session_scope(engine: Engine, *, read_only: bool = False) -> Iterator[Sessio
         bind = engine
     session = Session(bind, expire_on_commit=False, info={_READ_ONLY: read_only})
     try:
-        yield session
-        session.commit()
+        try:
+            yield session
+            session.flush()  # a failure up to here is certain: nothing was committed
+        except BaseException:
+            session.rollback()
+            raise
+        wrote = session.info.pop(_WROTE, False)
+        try:
+            session.commit()
+        except (OperationalError, DBAPIError) as error:
+            session.rollback()
+            if not (_is_disconnect(error) or not _reachable(engine)):
+                raise
+            unavailable = describe_unavailable(engine, error)
+            if wrote:  # the server may have committed before the line went down
+                raise CommitUncertain(unavailable.detail) from None
+            raise unavailable from None
     except StaleDataError:
-        session.rollback()
         raise Conflict(CONFLICT) from None
     except (OperationalError, DBAPIError) as error:
-        session.rollback()
         if _is_disconnect(error) or not _reachable(engine):
             raise describe_unavailable(engine, error) from None
-        raise
-    except BaseException:
-        session.rollback()
         raise
     finally:
         session.close()
@@ -284,10 +295,17 @@ def _refuse_writes_in_read_scopes(session: Session, _flush_context, _instances) 
         raise RuntimeError("a read-only session was asked to write; use db.session_scope(engine) for writes")
 
 
+@event.listens_for(Session, "do_orm_execute")
+def _note_bulk_writes(state) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        state.session.info[_WROTE] = True
+
+
 @event.listens_for(Session, "after_flush")
 def _note_changed_areas(session: Session, _flush_context) -> None:
     # Any ORM write marks its areas for a revision bump at commit, in the same transaction, so caches
     # keyed by the revisions never miss a change, whichever replica or CLI made it.
+    session.info[_WROTE] = True
     pending = session.info.setdefault(_PENDING_AREAS, set())
     for row in session.new | session.dirty | session.deleted:
         if session.dirty and row in session.dirty and not session.is_modified(row, include_collections=True):

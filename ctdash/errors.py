@@ -26,6 +26,15 @@ class DatabaseUnavailable(CtdashError):
         self.detail = detail
 
 
+class CommitUncertain(DatabaseUnavailable):
+    """The database went away while a change was being committed: it may or may not be saved."""
+
+    PUBLIC = (
+        "The database stopped answering just as your change was being saved, so it may or may not be "
+        "saved. Nothing you typed is lost: in a minute, check whether the change is there before saving again."
+    )
+
+
 class NotFound(CtdashError):
     """The record asked for does not exist (or the viewer may not see it)."""
 

@@ -20,7 +20,8 @@ with add_tab:
     adding = people.form_state("add", with_password=True)
     values = people.person_form(adding, partners=partners, submit="Add person", with_password=True)
     if values:
-        with ui.open_session(adding) as session:
+        created = lambda session: users.user_id_of(session, values["username"]) is not None  # noqa: E731
+        with ui.open_session(adding, saved=created) as session:
             account, temporary = users.create_user(session, viewer=viewer, **values)
         people.remember_temporary_password(account.username, temporary)
         ui.done(f"{account.display_name} can now sign in as {account.username}.")

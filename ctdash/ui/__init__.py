@@ -19,7 +19,7 @@ from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlExcepti
 
 from ctdash import access, db, users
 from ctdash.config import get_settings
-from ctdash.errors import ConfigError, Conflict, CtdashError, DatabaseUnavailable
+from ctdash.errors import CommitUncertain, ConfigError, Conflict, CtdashError, DatabaseUnavailable
 from ctdash.models import Role
 from ctdash.seed import initialise
 from ctdash.ui.forms import EditForm
@@ -90,21 +90,42 @@ def start() -> None:
 
 
 @contextlib.contextmanager
-def open_session(form: EditForm | None = None) -> Iterator[Session]:
+def open_session(form: EditForm | None = None, *, saved: Callable[[Session], bool] | None = None) -> Iterator[Session]:
     """A write session on the shared engine that commits on success; errors are shown and stop the page.
 
     A ``st.rerun()`` or ``st.stop()`` inside the block commits first: Streamlit ends a run with an
     exception, which would otherwise roll the write back without a word. After a successful save of
     ``form`` its fields are cleared, so the next draw shows the saved record.
+
+    If the database goes away during the commit itself, the change may or may not be saved:
+    ``saved(session)`` then looks, once the database answers again, and the page is told the truth.
     """
-    with user_errors(form), db.session_scope(engine()) as session:
+    with user_errors(form):
         try:
-            yield session
-        except ScriptControlException:
-            session.commit()
-            raise
+            with db.session_scope(engine()) as session:
+                try:
+                    yield session
+                except ScriptControlException:
+                    session.commit()
+                    raise
+        except CommitUncertain:
+            if saved is None or not _was_saved(saved):
+                raise
+            log.warning("a commit was cut off but had been saved; carrying on")
     if form is not None:
         form.saved()
+
+
+def _was_saved(saved: Callable[[Session], bool]) -> bool:
+    """Whether an uncertain commit was saved; raises CommitUncertain while the database cannot tell."""
+    try:
+        with db.session_scope(engine(), read_only=True) as session:
+            found = saved(session)
+    except DatabaseUnavailable as error:
+        raise CommitUncertain(error.detail) from None
+    if not found:
+        raise DatabaseUnavailable("the commit was cut off and did not happen") from None
+    return True
 
 
 @contextlib.contextmanager
