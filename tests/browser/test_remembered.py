@@ -1,0 +1,141 @@
+"""Remembered sign-ins in a real browser: decided on the server from its own rows, never from the cookie's times.
+
+A cookie that is not ours (another algorithm, "alg: none", another key) is ignored and cleared; a
+password change keeps every tab of this browser signed in and signs other devices out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import jwt
+import pytest
+from playwright.sync_api import expect
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+
+from ctdash import db, users
+from ctdash.models import SignInSession
+from ctdash.ui.auth import COOKIE_NAME
+from tests.browser.conftest import RECORDER, seeded_database, settle
+from tests.browser.server import streamlit_server
+from tests.browser.test_auth import (
+    PASSWORD,
+    App,
+    Person,
+    auth_cookie,
+    expect_refused_as_anonymous,
+    expect_signed_in,
+    expect_signed_out,
+    sign_in,
+    wait_for_no_cookie,
+)
+
+PEOPLE = {
+    "forged": Person("ivy.member", "Ivy Member", "member"),
+    "changes_password": Person("jon.member", "Jon Member", "member"),
+    "carries_an_id": Person("kay.member", "Kay Member", "member"),
+}
+NEW_PASSWORD = "Fresh-Tracks-2027!"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    database_url = seeded_database(tmp_path_factory.mktemp("remembered"))
+    engine = db.make_engine(database_url)
+    people = {}
+    try:
+        with db.session_scope(engine) as session:
+            for key, person in PEOPLE.items():
+                account = users.create_user_from_cli(
+                    session,
+                    username=person.username,
+                    display_name=person.display_name,
+                    email=None,
+                    role=person.role,
+                    partner_name="Cornwall",
+                    password=PASSWORD,
+                )
+                people[key] = replace(person, id=account.id)
+    finally:
+        engine.dispose()
+    with streamlit_server(database_url) as base:
+        yield App(base, database_url, people)
+
+
+def _cookie_key(app: App) -> str:
+    return (Path(make_url(app.database_url).database).parent / ".cookie_key").read_text().strip()
+
+
+def _new_page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(RECORDER)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    return page
+
+
+def test_the_cookie_carries_the_id_of_a_sign_in_the_server_knows(app, page):
+    person = app.people["carries_an_id"]
+    sign_in(page, app, person)
+    payload = jwt.decode(auth_cookie(page)["value"], _cookie_key(app), algorithms=["HS256"])
+    engine = db.make_engine(app.database_url)
+    try:
+        with db.session_scope(engine, read_only=True) as session:
+            row = session.scalar(select(SignInSession).where(SignInSession.id == payload["sid"]))
+    finally:
+        engine.dispose()
+    assert (payload["username"], row.user_id, row.ended_at) == (person.username, person.id, None)
+
+
+@pytest.mark.parametrize("forgery", ["HS512 with our key", "alg none", "another key", "not a token"])
+def test_a_forged_cookie_is_ignored_and_cleared_and_signing_in_still_works(app, page, forgery):
+    person = app.people["forged"]
+    claims = {"username": person.username, "sid": "made-up", "exp_date": 4_000_000_000}
+    token = {
+        "HS512 with our key": lambda: jwt.encode(claims, _cookie_key(app), algorithm="HS512"),
+        "alg none": lambda: jwt.encode(claims, None, algorithm="none"),
+        "another key": lambda: jwt.encode(claims, "x" * 48, algorithm="HS256"),
+        "not a token": lambda: "garbage.garbage.garbage",
+    }[forgery]()
+    page.context.add_cookies([{"name": COOKIE_NAME, "value": token, "url": app.base}])
+    page.goto(f"{app.base}/account")
+    expect_refused_as_anonymous(page)
+    expect(page.get_by_text("Something went wrong")).to_have_count(0)
+    wait_for_no_cookie(page)
+    settle(page)
+    sign_in(page, app, person)
+    expect_signed_in(page, person)
+
+
+def test_a_password_change_keeps_both_tabs_of_this_browser_signed_in_and_signs_out_another_device(app, browser):
+    person = app.people["changes_password"]
+    other_device = _new_page(browser)
+    sign_in(other_device, app, person)
+    first_tab = _new_page(browser)
+    sign_in(first_tab, app, person)
+    second_tab = first_tab.context.new_page()
+    second_tab.goto(f"{app.base}/account")
+    expect(second_tab.get_by_role("heading", name="My account", level=1)).to_be_visible()
+    settle(second_tab)
+
+    first_tab.goto(f"{app.base}/account")
+    expect(first_tab.get_by_role("heading", name="My account", level=1)).to_be_visible()
+    settle(first_tab)
+    first_tab.get_by_role("textbox", name="Current password").fill(PASSWORD)
+    first_tab.get_by_role("textbox", name="New password", exact=True).fill(NEW_PASSWORD)
+    first_tab.get_by_role("textbox", name="New password again").fill(NEW_PASSWORD)
+    first_tab.get_by_role("button", name="Change password").click()
+    expect(first_tab.get_by_test_id("stAlertContentSuccess")).to_contain_text("Your password is changed")
+    settle(first_tab)
+
+    for tab in (first_tab, second_tab):
+        tab.reload()
+        expect(tab.get_by_role("heading", name="My account", level=1)).to_be_visible()
+        expect_signed_in(tab, person)
+    other_device.reload()
+    expect_signed_out(other_device)
+    expect(other_device.get_by_text("because your password was changed")).to_be_visible()
+    for tab in (first_tab, other_device):
+        tab.context.close()
