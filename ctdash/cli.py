@@ -24,8 +24,9 @@ from ctdash.models import (
     Theme,
     User,
 )
+from ctdash.passwords import PASSWORD_RULE, check_password_strength
 from ctdash.seed import initialise
-from ctdash.users import PASSWORD_RULE, USERNAME_RULE, check_password_strength, create_user_from_cli
+from ctdash.users import USERNAME_RULE, create_user_from_cli
 
 
 def user_errors(command):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ctdash import ui, users
+from ctdash import passwords, ui, users
 from ctdash.ui import auth
 from ctdash.ui.forms import EditForm
 
@@ -21,7 +21,7 @@ left, right = st.columns(2, gap="large")
 with left, st.form("change_password", enter_to_submit=False):
     st.subheader("Change password")
     current = st.text_input("Current password", type="password", key="account_current")
-    new = st.text_input("New password", type="password", key="account_new", help=users.PASSWORD_RULE)
+    new = st.text_input("New password", type="password", key="account_new", help=passwords.PASSWORD_RULE)
     confirm = st.text_input("New password again", type="password", key="account_confirm")
     change = st.form_submit_button("Change password", type="primary")
 with right, st.form("details", enter_to_submit=False):

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ctdash import ui, users
+from ctdash import passwords, ui, users
 
 ui.guard(__file__)
 st.title("Welcome to ctdash")
@@ -12,11 +12,11 @@ st.markdown(
 )
 left, _ = st.columns([2, 3])
 with left, st.form("setup", enter_to_submit=False):
-    display_name = st.text_input("Your name", key="setup_name", max_chars=120)
-    username = st.text_input("Username", key="setup_username", max_chars=40, help=users.USERNAME_RULE)
-    email = st.text_input("Email (optional)", key="setup_email", max_chars=254)
-    password = st.text_input("Password", type="password", key="setup_password", max_chars=72, help=users.PASSWORD_RULE)
-    confirm = st.text_input("Password again", type="password", key="setup_confirm", max_chars=72)
+    display_name = st.text_input("Your name", key="setup_name")
+    username = st.text_input("Username", key="setup_username", help=users.USERNAME_RULE)
+    email = st.text_input("Email (optional)", key="setup_email")
+    password = st.text_input("Password", type="password", key="setup_password", help=passwords.PASSWORD_RULE)
+    confirm = st.text_input("Password again", type="password", key="setup_confirm")
     submitted = st.form_submit_button("Create administrator", type="primary")
 
 if submitted:

@@ -13,7 +13,7 @@ import streamlit as st
 import streamlit_authenticator as stauth
 from streamlit_authenticator.utilities.exceptions import LoginError
 
-from ctdash import sign_in, users
+from ctdash import passwords, sign_in, users
 from ctdash.config import cookie_key, get_settings
 from ctdash.users import Account
 from ctdash.viewer import ANONYMOUS, Viewer
@@ -79,7 +79,7 @@ def _adapt(authenticator: stauth.Authenticate, key: str) -> None:
         def check() -> bool:
             succeeded = bool(original(username, password, *args, **kwargs))
             if not succeeded and name not in model.credentials["usernames"]:
-                users.password_matches(password, None)  # same time as a wrong password for a real name
+                passwords.password_matches(password, None)  # same time as a wrong password for a real name
             return succeeded
 
         outcome = sign_in.guarded_check(ui.open_session, name, check)

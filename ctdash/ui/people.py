@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ctdash import export, users
+from ctdash import export, passwords, users
 from ctdash.models import Role
 from ctdash.ui.format import local_time
 from ctdash.ui.forms import EditForm
@@ -79,7 +79,7 @@ def person_form(
                     "Password (leave empty to generate a temporary one)",
                     type="password",
                     key=f"{key}_password",
-                    help=users.PASSWORD_RULE,
+                    help=passwords.PASSWORD_RULE,
                 )
                 or None
             )

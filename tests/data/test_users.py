@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from ctdash import audit, sign_in, users
+from ctdash import audit, passwords, sign_in, users
 from ctdash.errors import Conflict, InvalidInput, PermissionDenied
 from ctdash.models import AuditEvent, Role
 from ctdash.seed import seed
@@ -62,14 +62,14 @@ def test_first_admin_passwords_must_match(session):
 )
 def test_weak_passwords_are_refused_with_the_rule_they_break(password, says):
     with pytest.raises(InvalidInput, match=says):
-        users.check_password_strength(password, username="ada-admin")
+        passwords.check_password_strength(password, username="ada-admin")
 
 
 def test_a_temporary_password_candidate_that_breaks_the_rules_is_never_handed_out(monkeypatch):
     # Randomness faked: first a candidate with only two kinds of character, then a good one.
     characters = iter("a" * 20 + "Ab3cD" * 4)
-    monkeypatch.setattr(users.secrets, "choice", lambda alphabet: next(characters))
-    assert users.temporary_password() == "Ab3cD-Ab3cD-Ab3cD-Ab3cD"
+    monkeypatch.setattr(passwords.secrets, "choice", lambda alphabet: next(characters))
+    assert passwords.temporary_password() == "Ab3cD-Ab3cD-Ab3cD-Ab3cD"
 
 
 @pytest.mark.parametrize("email", ["not-an-email", "a@b", "x@y.z", "<script>@x.org", "a b@example.org"])
@@ -121,7 +121,7 @@ def test_admin_adds_a_member_of_cornwall_with_a_temporary_password(session):
         partner_id=cornwall_id,
     )
     assert account.partner_name == "Cornwall" and account.must_change_password
-    assert temporary and users.password_matches(
+    assert temporary and passwords.password_matches(
         temporary, users.credentials(session, ["kit"])["usernames"]["kit"]["password"]
     )
     assert "kit: Member of Cornwall" in session.scalars(select(AuditEvent.summary)).all()

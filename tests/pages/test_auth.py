@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from ctdash import clock, users
+from ctdash import clock, passwords, users
 from ctdash.ui import auth
 from ctdash.ui.auth import DEACTIVATED, LOCKED, WRONG
 from tests.factories import PASSWORD, make_user, viewer_for
@@ -134,7 +134,7 @@ def test_password_change_through_my_account(app_database, open_app, database):
     assert "Your password is changed" in at.success[0].value
     with database() as session:
         stored = users.credentials(session, ["kit"])["usernames"]["kit"]["password"]
-    assert users.password_matches("Brand-New-Secret-7", stored)
+    assert passwords.password_matches("Brand-New-Secret-7", stored)
 
 
 def test_a_temporary_password_must_be_changed_before_anything_else(app_database, open_app, database):
