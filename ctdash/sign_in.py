@@ -46,10 +46,11 @@ def attempt_key(username: str) -> str:
     """What attempts at ``username`` are counted under: the name itself, or a digest of a long one.
 
     A long typed name is never cut (two names sharing their first 80 characters would share a lock,
-    and a cut name would never match its own attempts again).
+    and a cut name would never match its own attempts again); one with control characters is
+    stored as its digest too.
     """
     name = normalise_username(username)
-    if len(name) <= ATTEMPT_KEY_LENGTH:
+    if len(name) <= ATTEMPT_KEY_LENGTH and name.isprintable():  # PostgreSQL text cannot hold a NUL
         return name
     return "sha256:" + hashlib.sha256(name.encode("utf-8")).hexdigest()
 

@@ -70,7 +70,7 @@ def check_email(text: str | None) -> str | None:
         return None
     if len(email) > 254:
         raise InvalidInput(f"That email address is {len(email):,} characters long; at most 254 fit.")
-    if not EMAIL_PATTERN.fullmatch(email):
+    if not email.isprintable() or not EMAIL_PATTERN.fullmatch(email):
         raise InvalidInput(f"{email[:60]!r} does not look like an email address; check it and try again.")
     return email
 
@@ -138,7 +138,7 @@ def credentials(session: Session, usernames: list[str]) -> dict:
     rerun costs the same however many accounts exist. Deactivated people are left out, so they
     fail to sign in exactly like a wrong password would.
     """
-    wanted = [normalise_username(name) for name in usernames if name]
+    wanted = [normalise_username(name) for name in usernames if name and name.isprintable()]
     found = session.scalars(select(User).where(User.active, User.username.in_(wanted))).all() if wanted else []
     return {
         "usernames": {

@@ -204,3 +204,9 @@ def test_a_blank_username_is_refused_before_any_attempt_is_counted(session, user
     with pytest.raises(InvalidInput, match="Enter your username"):
         sign_in.begin_attempt(session, username)
     assert session.scalar(select(SignInAttempt.id)) is None
+
+
+def test_a_username_with_a_nul_byte_is_counted_and_refused_without_a_database_error(session):
+    _fail(session, "kit\x00", 5)
+    assert sign_in.locked_until(session, "kit\x00", now=T0 + dt.timedelta(minutes=5)) is not None
+    assert users.credentials(session, ["kit\x00"])["usernames"] == {}

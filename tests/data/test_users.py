@@ -269,3 +269,23 @@ def test_credentials_load_only_the_named_active_accounts(session):
     assert list(loaded) == ["kit"]
     assert loaded["kit"]["roles"] == [kit.role.value]
     assert users.credentials(session, [])["usernames"] == {}
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u2060", "Sam\u202eTaylor", "Sam\x00Taylor", "Sam\u200bTaylor"])
+def test_names_with_invisible_control_or_direction_characters_are_refused(name):
+    with pytest.raises(InvalidInput):
+        users.check_display_name(name)
+
+
+def test_names_are_stored_in_one_unicode_form():
+    assert users.check_display_name("Zoe\u0301") == "Zo\u00e9"
+
+
+def test_a_very_long_username_is_refused_with_its_length_and_quickly():
+    with pytest.raises(InvalidInput, match="10,000,000 characters long"):
+        users.check_username("a" * 10_000_000)
+
+
+def test_an_email_with_a_nul_byte_is_refused():
+    with pytest.raises(InvalidInput, match="does not look like an email"):
+        users.check_email("kit\x00@example.org")

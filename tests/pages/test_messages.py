@@ -27,3 +27,29 @@ def test_an_upload_limit_given_twice_and_differently_stops_the_app_with_a_clear_
         streamlit_config.set_option("server.maxUploadSize", 10, where_defined=where)
     assert not at.exception
     assert "The upload limit is set twice (3 MB on the command line, 10 MB" in at.error[0].value
+
+
+def test_a_name_past_its_limit_is_refused_with_its_length_and_kept_in_the_form(app_database, open_app, database):
+    from tests.factories import make_user
+    from tests.pages.conftest import signed_in_as
+
+    with database() as session:
+        make_user(session, username="kit", display_name="Kit")
+    at = signed_in_as(open_app(), "kit").run().switch_page("pages/account.py").run()
+    pasted = "K" * 300
+    at.text_input(key="account_name").input(pasted)
+    at.button(key="FormSubmitter:details-Save details").click().run()
+    assert at.error[0].value == "That name is 300 characters long; keep it to 120."
+    assert at.text_input(key="account_name").value == pasted
+
+
+def test_a_name_made_of_invisible_or_direction_changing_characters_is_refused(app_database, open_app, database):
+    from tests.factories import make_user
+    from tests.pages.conftest import signed_in_as
+
+    with database() as session:
+        make_user(session, username="kit", display_name="Kit")
+    at = signed_in_as(open_app(), "kit").run().switch_page("pages/account.py").run()
+    at.text_input(key="account_name").input("Kit \u202egnp.exe")
+    at.button(key="FormSubmitter:details-Save details").click().run()
+    assert "invisible or control characters" in at.error[0].value
