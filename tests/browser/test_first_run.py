@@ -2,18 +2,10 @@
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import RECORDER, settle
+from tests.browser.conftest import new_page, settle, visit
 
 ADMIN_PASSWORD = "Str0ng-Password!"
 MEMBER_PASSWORD = "Kernow-Music-2026"
-
-
-def open_page(browser) -> tuple:
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(RECORDER)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return context, page
 
 
 def sidebar(page: Page):
@@ -26,9 +18,7 @@ def menu(page: Page) -> list[str]:
 
 
 def sign_in(page: Page, base: str, username: str, password: str) -> None:
-    page.goto(f"{base}/sign_in")
-    expect(page.get_by_role("textbox", name="Username")).to_be_visible()
-    settle(page)
+    visit(page, f"{base}/sign_in")
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
@@ -50,6 +40,7 @@ def add_person(page: Page, *, name: str, username: str, role: str, partner: str 
         choose(page, "Partner service (for members)", partner)
     page.get_by_role("button", name="Add person").click()
     expect(page.get_by_text(f"{name} can now sign in as {username}.")).to_be_visible()
+    settle(page)
     code = page.locator('[data-testid="stCode"] code')
     expect(code).to_have_count(1)
     return code.inner_text().strip()
@@ -57,10 +48,9 @@ def add_person(page: Page, *, name: str, username: str, role: str, partner: str 
 
 def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_url, browser):
     base, _ = app_url
-    admin, page = open_page(browser)
-    page.goto(base)
+    page = new_page(browser)
+    visit(page, base)
     expect(page.get_by_role("heading", name="Welcome to ctdash")).to_be_visible()
-    settle(page)
     page.get_by_role("textbox", name="Your name").fill("Ada Admin")
     page.get_by_role("textbox", name="Username").fill("ada")
     page.get_by_role("textbox", name="Password", exact=True).fill(ADMIN_PASSWORD)
@@ -70,15 +60,14 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
 
     sign_in(page, base, "ada", ADMIN_PASSWORD)
     assert menu(page) == ["Home", "My account", "People", "Audit log"]
-    page.goto(f"{base}/people")
+    visit(page, f"{base}/people")
     expect(page.get_by_role("heading", name="People", level=1)).to_be_visible()
-    settle(page)
     facilitator_password = add_person(page, name="Fay Facilitator", username="fay", role="Facilitator")
     member_password = add_person(page, name="Kit Kernow", username="kit", role="Member", partner="Cornwall")
     assert facilitator_password != member_password
-    admin.close()
+    page.context.close()
 
-    member, page = open_page(browser)
+    page = new_page(browser)
     sign_in(page, base, "kit", member_password)
     expect(sidebar(page)).to_contain_text("Member · Cornwall")
     expect(page.get_by_text("Choose a new password before you go on")).to_be_visible()
@@ -90,15 +79,16 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
     page.get_by_role("textbox", name="New password again").fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_text("Your password is changed.")).to_be_visible()
+    settle(page)
     assert menu(page) == ["Home", "My account"]
-    page.goto(f"{base}/people")
+    visit(page, f"{base}/people")
     expect(page.get_by_text("This page is for administrators.")).to_be_visible()
     expect(page.get_by_role("heading", name="People", level=1)).to_have_count(0)
-    member.close()
+    page.context.close()
 
-    facilitator, page = open_page(browser)
+    page = new_page(browser)
     sign_in(page, base, "fay", facilitator_password)
     expect(sidebar(page)).to_contain_text("Facilitator")
-    page.goto(f"{base}/audit_log")
+    visit(page, f"{base}/audit_log")
     expect(page.get_by_text("This page is for administrators.")).to_be_visible()
-    facilitator.close()
+    page.context.close()
