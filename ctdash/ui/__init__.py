@@ -137,7 +137,10 @@ def guard(page_file: str) -> Viewer:
     if shell is None:
         # With a pages/ folder, Streamlit's legacy multipage mode runs a page script on its own,
         # without app.py, until st.navigation has run once in the process: the first request a
-        # fresh server gets, and every AppTest rerun. Show nothing; go round again through app.py.
+        # fresh server gets. No project code runs before that request's session decides its mode,
+        # so it cannot be prevented; show nothing and go round again through app.py, which leaves
+        # that mode for good. (client.showSidebarNavigation = false in .streamlit/config.toml keeps
+        # the legacy mode's list of every file in pages/ out of the sidebar meanwhile.)
         PagesManager.uses_pages_directory = False
         st.rerun()
     current = viewer()
