@@ -48,9 +48,13 @@ def refusal(viewer: Viewer, file: str, *, setup_needed: bool) -> str | None:
     rule = RULES.get(file)
     if rule is None:
         return "This page is not available."
-    if rule.only_before_setup:
-        return None if setup_needed else "Setup is complete: the first administrator exists. Sign in instead."
     role = role_of(viewer)
+    if rule.only_before_setup:
+        if setup_needed:
+            return None
+        if role == ANONYMOUS:
+            return "Setup is complete: the first administrator exists. Sign in to go on."
+        return "Setup is complete; carry on from the Home page."
     if role in rule.audience:
         return None
     if role != ANONYMOUS and rule.audience == frozenset({ANONYMOUS}):

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 
-from ctdash import access, db, users
+from ctdash import access, db, setup_code, users
 from ctdash.config import get_settings
 from ctdash.errors import CtdashError
 from ctdash.seed import initialise
@@ -124,9 +124,13 @@ def done(message: str) -> None:
 
 
 def setup_needed() -> bool:
-    """True while no account exists: the app then offers the first-run form."""
+    """True while no account exists: the app then offers the first-run form, and the server's log
+    shows the setup code it asks for (printed once per process)."""
     with open_session() as session:
-        return users.count_users(session) == 0
+        needed = users.count_users(session) == 0
+    if needed:
+        setup_code.announce()
+    return needed
 
 
 def guard(page_file: str) -> Viewer:
@@ -148,12 +152,16 @@ def guard(page_file: str) -> Viewer:
     reason = access.refusal(current, file, setup_needed=shell["setup_needed"])
     if reason and current.signed_in and access.rule_for(file).audience == {access.ANONYMOUS}:
         st.switch_page("pages/home.py")  # e.g. the sign-in page, just after signing in
+    flash = st.session_state.pop(FLASH, None)
     if reason:
-        st.info(reason, icon=":material/lock:")
+        # A change that has just closed this page (the first-run setup) says what it did instead.
+        if flash:
+            st.success(flash, icon=":material/check_circle:")
+        else:
+            st.info(reason, icon=":material/lock:")
         if not current.signed_in:
             st.page_link("pages/sign_in.py", label="Sign in", icon=":material/login:")
         st.stop()
-    flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
     account = auth.current_account()

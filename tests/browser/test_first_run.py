@@ -1,8 +1,11 @@
 """The first-run journey in a real browser: setup, the first admin adds people, each sees their pages."""
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import new_page, settle, visit
+from tests.browser.server import log_path
 
 ADMIN_PASSWORD = "Str0ng-Password!"
 MEMBER_PASSWORD = "Kernow-Music-2026"
@@ -15,6 +18,13 @@ def sidebar(page: Page):
 def menu(page: Page) -> list[str]:
     # Each link's text starts with its icon's name (e.g. "home"); the label is the last line.
     return [text.split("\n")[-1] for text in sidebar(page).get_by_role("link").all_inner_texts()]
+
+
+def setup_code_in_log(base: str) -> str:
+    """The setup code as the person who started the server reads it in its terminal."""
+    found = re.findall(r"Setup code: ([A-Z0-9]{4}-[A-Z0-9]{4}-[A-Z0-9]{4})", log_path(base).read_text())
+    assert len(found) == 1, "the server prints its setup code once"
+    return found[0]
 
 
 def sign_in(page: Page, base: str, username: str, password: str) -> None:
@@ -51,12 +61,17 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
     page = new_page(browser)
     visit(page, base)
     expect(page.get_by_role("heading", name="Welcome to ctdash")).to_be_visible()
+    page.get_by_role("textbox", name="Setup code").fill(setup_code_in_log(base))
     page.get_by_role("textbox", name="Your name").fill("Ada Admin")
     page.get_by_role("textbox", name="Username").fill("ada")
     page.get_by_role("textbox", name="Password", exact=True).fill(ADMIN_PASSWORD)
     page.get_by_role("textbox", name="Password again").fill(ADMIN_PASSWORD)
     page.get_by_role("button", name="Create administrator").click()
     expect(page.get_by_text("Administrator ada created.")).to_be_visible()
+    settle(page)
+    expect(page.get_by_role("button", name="Create administrator")).to_have_count(0)
+    expect(page.get_by_test_id("stMain").get_by_role("link", name="Sign in")).to_be_visible()
+    assert menu(page) == ["Home", "Sign in"]
 
     sign_in(page, base, "ada", ADMIN_PASSWORD)
     assert menu(page) == ["Home", "My account", "People", "Audit log"]
