@@ -19,6 +19,7 @@ from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, streamlit
 
 REQUIRE_BROWSER = os.environ.get("CTDASH_REQUIRE_BROWSER") == "1"
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
+TIMEOUT_MS = 60_000  # for every wait: a fresh server's first run on a busy 2-core machine takes seconds
 
 
 def _unavailable(reason: str) -> None:
@@ -30,9 +31,10 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def browser():
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("the playwright package is not installed")
+    expect.set_options(timeout=TIMEOUT_MS)  # expect() has its own default, 5 s, not the page's
     if not Path(CHROMIUM).exists():
         _unavailable(f"no Chromium at {CHROMIUM}; install Debian's chromium and chromium-driver")
     with sync_playwright() as playwright:
@@ -67,9 +69,6 @@ def pytest_runtest_makereport(item, call):
         if page is not None:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', item.name)}.png"), full_page=True)
-
-
-TIMEOUT_MS = 60_000  # generous: a fresh server's first run on a busy 2-core machine takes seconds
 
 
 def new_page(browser):
