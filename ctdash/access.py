@@ -49,12 +49,16 @@ def refusal(viewer: Viewer, file: str, *, setup_needed: bool) -> str | None:
     rule = RULES.get(file)
     if rule is None:
         return "This page is not available."
-    if rule.only_before_setup:
-        return None if setup_needed else "Setup is complete: the first administrator exists. Sign in instead."
-    if setup_needed and rule.audience != EVERYONE:
+    if setup_needed and not rule.only_before_setup and rule.audience != EVERYONE:
         # No account exists, so "sign in" would be advice no one can follow.
         return NOT_SET_UP
     role = role_of(viewer)
+    if rule.only_before_setup:
+        if setup_needed:
+            return None
+        if role == ANONYMOUS:
+            return "Setup is complete: the first administrator exists. Sign in to go on."
+        return "Setup is complete; carry on from the Home page."
     if role in rule.audience:
         return None
     if role != ANONYMOUS and rule.audience == frozenset({ANONYMOUS}):

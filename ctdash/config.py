@@ -25,6 +25,7 @@ DEFAULT_DATABASE_URL = f"sqlite:///{DATA_DIR / 'ctdash.db'}"
 SUPPORTED_BACKENDS = ("sqlite", "postgresql")
 URL_EXAMPLE = "sqlite:///data/ctdash.db or postgresql+psycopg://user:password@host:5432/ctdash"
 MIN_COOKIE_KEY_BYTES = 32
+MIN_SETUP_CODE_LENGTH = 12  # as long as a generated one
 COOKIE_KEY_FILE = ".cookie_key"
 COOKIE_KEY_HOWTO = (
     "set CTDASH_COOKIE_KEY (or cookie_key in .streamlit/secrets.toml) to a random value of at least 32 "
@@ -43,6 +44,8 @@ class Settings:
     upload_max_mb: int = 10
     upload_max_files: int = 5
     cookie_key: str | None = None
+    # Fixes the first-run setup code (ctdash.setup_code) instead of a random one per process.
+    setup_code: str | None = None
 
     @property
     def url(self) -> URL:
@@ -130,7 +133,19 @@ def get_settings() -> Settings:
         database_url=normalise_database_url(raw_url),
         upload_max_mb=upload_limit_mb(),
         cookie_key=env.get("CTDASH_COOKIE_KEY") or secrets.get("cookie_key"),
+        setup_code=_setup_code(env.get("CTDASH_SETUP_CODE")),
     )
+
+
+def _setup_code(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if len(raw.replace("-", "").replace(" ", "")) < MIN_SETUP_CODE_LENGTH:
+        raise ConfigError(
+            f"CTDASH_SETUP_CODE is shorter than {MIN_SETUP_CODE_LENGTH} characters; "
+            "leave it unset to get a random code in the log, or set a longer one."
+        )
+    return raw.strip()
 
 
 @functools.cache  # read on every rerun; the file never changes while the process runs

@@ -300,12 +300,23 @@ def _add_user(
 
 
 def create_first_admin(
-    session: Session, *, username: str, display_name: str, email: str | None, password: str, confirm: str
+    session: Session,
+    *,
+    setup_code_ok: bool,
+    username: str,
+    display_name: str,
+    email: str | None,
+    password: str,
+    confirm: str,
 ) -> Account:
-    """The one-time setup: only while no account exists at all."""
+    """The one-time setup: only while no account exists, and only with the setup code (ctdash.setup_code)."""
     _serialise_writes(session)
     if count_users(session):
         raise PermissionDenied("Setup is already complete; sign in instead.")
+    if not setup_code_ok:
+        raise PermissionDenied(
+            "That setup code is not right. Copy it from the terminal or log where ctdash is running."
+        )
     if not password:
         raise InvalidInput("Choose a password.")
     if password != confirm:

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
 
-from ctdash import access, db, users
+from ctdash import access, db, setup_code, users
 from ctdash.config import get_settings
 from ctdash.errors import CommitUncertain, ConfigError, Conflict, CtdashError, DatabaseUnavailable
 from ctdash.models import Role
@@ -186,9 +186,13 @@ def done(message: str) -> None:
 
 
 def setup_needed() -> bool:
-    """True while no account exists: the app then offers the first-run form."""
+    """True while no account exists: the app then offers the first-run form, and the server's log
+    shows the setup code it asks for (printed once per process)."""
     with read_session() as session:
-        return users.count_users(session) == 0
+        needed = users.count_users(session) == 0
+    if needed:
+        setup_code.announce()
+    return needed
 
 
 def guard(page_file: str) -> Viewer:
@@ -199,7 +203,10 @@ def guard(page_file: str) -> Viewer:
     if shell is None:
         # With a pages/ folder, Streamlit's legacy multipage mode runs a page script on its own,
         # without app.py, until st.navigation has run once in the process: the first request a
-        # fresh server gets, and every AppTest rerun. Show nothing; go round again through app.py.
+        # fresh server gets. No project code runs before that request's session decides its mode,
+        # so it cannot be prevented; show nothing and go round again through app.py, which leaves
+        # that mode for good. (client.showSidebarNavigation = false in .streamlit/config.toml keeps
+        # the legacy mode's list of every file in pages/ out of the sidebar meanwhile.)
         PagesManager.uses_pages_directory = False
         st.rerun()
     current = viewer()
@@ -207,14 +214,18 @@ def guard(page_file: str) -> Viewer:
     reason = access.refusal(current, file, setup_needed=shell["setup_needed"])
     if reason and current.signed_in and access.rule_for(file).audience == {access.ANONYMOUS}:
         st.switch_page("pages/home.py")  # e.g. the sign-in page, just after signing in
+    flash = st.session_state.pop(FLASH, None)
     if reason:
-        st.info(reason, icon=":material/lock:")
+        # A change that has just closed this page (the first-run setup) says what it did instead.
+        if flash:
+            st.success(flash, icon=":material/check_circle:")
+        else:
+            st.info(reason, icon=":material/lock:")
         if shell["setup_needed"]:
             st.page_link("pages/setup.py", label="First-run setup", icon=":material/rocket_launch:")
         elif not current.signed_in:
             st.page_link("pages/sign_in.py", label="Sign in", icon=":material/login:")
         st.stop()
-    flash = st.session_state.pop(FLASH, None)
     if flash:
         st.success(flash, icon=":material/check_circle:")
         st.toast(flash, icon=":material/check_circle:")  # seen even when the page is scrolled down to a form

@@ -19,6 +19,7 @@ from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, streamlit
 
 REQUIRE_BROWSER = os.environ.get("CTDASH_REQUIRE_BROWSER") == "1"
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
+TIMEOUT_MS = 60_000  # for every wait: a fresh server's first run on a busy 2-core machine takes seconds
 
 
 def _unavailable(reason: str) -> None:
@@ -30,9 +31,10 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def browser():
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError:
         _unavailable("the playwright package is not installed")
+    expect.set_options(timeout=TIMEOUT_MS)  # expect() has its own default, 5 s, not the page's
     if not Path(CHROMIUM).exists():
         _unavailable(f"no Chromium at {CHROMIUM}; install Debian's chromium and chromium-driver")
     with sync_playwright() as playwright:
@@ -69,61 +71,116 @@ def pytest_runtest_makereport(item, call):
             page.screenshot(path=str(ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', item.name)}.png"), full_page=True)
 
 
+def new_page(browser):
+    """A page in its own browser context (its own cookies) that records runs, so ``settle`` works."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.add_init_script(RECORDER)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
+
+
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
+    page = new_page(browser)
     yield page
-    context.close()
+    page.context.close()
 
 
 # --- waiting on the page ----------------------------------------------------------------------
 
 COOKIE_IS_SET = f"document.cookie.split('; ').some(c => c.startsWith('{COOKIE_NAME}='))"
 
-# Runs in every page load: logs each cookie-component reply and each change of the script state.
-RECORDER = f"""
-if (window === window.top) {{
+# Runs in every page load. Logs, in order: each cookie-component reply ("reply"), each rerun request
+# the page sends ("request"), each run the server starts ("started") and ends ("finished", with its
+# status), read from the websocket's protobuf frames (BackMsg.rerun_script = field 11; ForwardMsg
+# new_session = 4, script_finished = 6), and each change of the app's data-test-script-state.
+RECORDER = """
+if (window === window.top) {
   window.__events = [];
-  const note = kind => window.__events.push({{kind, at: performance.now(), cookie: {COOKIE_IS_SET}}});
-  window.addEventListener("message", event => {{
+  const note = (kind, extra) => window.__events.push({kind, at: performance.now(), ...extra});
+  window.addEventListener("message", event => {
     if (event.data && event.data.type === "streamlit:setComponentValue") note("reply");
-  }});
-  const watch = () => {{
+  });
+  // The top-level fields of a protobuf message, as [field number, varint value or null].
+  const fields = data => {
+    const bytes = ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength)
+      : new Uint8Array(data), found = [];
+    let at = 0;
+    const varint = () => { let value = 0, shift = 0, byte;
+      do { byte = bytes[at++]; value += (byte & 127) * 2 ** shift; shift += 7; } while (byte & 128);
+      return value; };
+    while (at < bytes.length) {
+      const tag = varint(), type = tag % 8, number = Math.floor(tag / 8);
+      if (type === 0) found.push([number, varint()]);
+      else if (type === 2) { const length = varint(); at += length; found.push([number, null]); }
+      else if (type === 1) { at += 8; found.push([number, null]); }
+      else if (type === 5) { at += 4; found.push([number, null]); }
+      else break;
+    }
+    return found;
+  };
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (data) {
+    const binary = data instanceof ArrayBuffer || ArrayBuffer.isView(data);
+    if (binary && fields(data).some(([number]) => number === 11)) note("request");
+    return send.call(this, data);
+  };
+  const Native = WebSocket;
+  window.WebSocket = class extends Native {
+    constructor(...args) {
+      super(...args);
+      this.addEventListener("message", event => {
+        if (!(event.data instanceof ArrayBuffer)) return;
+        for (const [number, value] of fields(event.data)) {
+          if (number === 4) note("started");
+          if (number === 6) note("finished", {status: value});
+        }
+      });
+    }
+  };
+  const watch = () => {
     const app = document.querySelector('[data-testid="stApp"]');
-    if (!app) {{ setTimeout(watch, 10); return; }}
+    if (!app) { setTimeout(watch, 10); return; }
     const state = () => note(app.getAttribute("data-test-script-state"));
     state();
-    new MutationObserver(state).observe(app, {{attributes: true, attributeFilter: ["data-test-script-state"]}});
-  }};
+    new MutationObserver(state).observe(app, {attributes: true, attributeFilter: ["data-test-script-state"]});
+  };
   watch();
-}}
+}
 """
 
-# True once a cookie-component reply has come since the page loaded, and the script run that
-# the latest reply asked for has finished (the run picks up every reply sent before it ends).
-# A reply that changes nothing starts no run; then a second of quiet after it counts as settled.
+# True once the cookie component has replied since the page loaded, the page has asked for the run
+# that reply needs, the server has started a run after the last request (the server folds every
+# request it has received into the next run it starts, so that run includes ours), that run has
+# finished normally (not cut short by a rerun), and the page shows it finished.
 SETTLED = """() => {
   const events = window.__events || [];
-  const lastReply = events.map(e => e.kind).lastIndexOf("reply");
+  const last = kind => events.map(e => e.kind).lastIndexOf(kind);
+  const reply = last("reply"), request = last("request"), started = last("started"), finished = last("finished");
   const app = document.querySelector('[data-testid="stApp"]');
-  if (lastReply < 0 || !app || app.getAttribute("data-test-script-state") !== "notRunning") return false;
-  const after = events.slice(lastReply + 1);
-  const quiet = after.every(e => e.kind !== "running") && performance.now() - events[lastReply].at > 1000;
-  return after.some(e => e.kind === "notRunning") || quiet;
+  return reply >= 0 && request > reply && started > request && finished > started
+    && [0, 3].includes(events[finished].status)
+    && !!app && app.getAttribute("data-test-script-state") === "notRunning";
 }"""
 
 
-@pytest.fixture(autouse=True)
-def _record_events(page):  # every browser test page records, so any test can settle()
-    page.add_init_script(RECORDER)
-
-
 def settle(page) -> None:
-    """Wait until the cookie component has replied and the app has run for it.
+    """Wait until the cookie component has replied and the run it asked for has finished.
 
     Acting before that races a rerun the component triggers; a click that lands in it has been
     seen to be lost (about 1 in 50 tries), which is not what these tests are about.
     """
     page.wait_for_function(SETTLED)
+
+
+def visit(page, url: str) -> None:
+    """Go to ``url`` in a new session and wait until the app has finished running for it."""
+    page.goto(url)
+    settle(page)
+
+
+def reload(page) -> None:
+    """Reload the page (a new session, signed in again from the cookie) and wait until it has settled."""
+    page.reload()
+    settle(page)

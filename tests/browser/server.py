@@ -31,13 +31,20 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def log_path(base: str) -> Path:
+    """Where the server at ``base`` writes its terminal output (stdout and stderr)."""
+    port = base.rsplit(":", 1)[-1]
+    return Path(os.environ.get("TMPDIR", "/tmp")) / f"ctdash-streamlit-{port}.log"
+
+
 @contextlib.contextmanager
 def streamlit_server(database_url: str, *, env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
     """Yield the base URL of a running app; the process and its log are cleaned up afterwards."""
     port = free_port()
-    log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"ctdash-streamlit-{port}.log"
+    base = f"http://127.0.0.1:{port}"
+    log = log_path(base)
     full_env = {**os.environ, "CTDASH_DATABASE_URL": database_url, **(env or {})}
-    with log_path.open("wb") as log:
+    with log.open("wb") as output:
         process = subprocess.Popen(
             [
                 sys.executable,
@@ -58,15 +65,14 @@ def streamlit_server(database_url: str, *, env: dict[str, str] | None = None, ti
             ],
             cwd=PROJECT_DIR,
             env=full_env,
-            stdout=log,
+            stdout=output,
             stderr=subprocess.STDOUT,
         )
-        base = f"http://127.0.0.1:{port}"
         try:
             deadline = time.monotonic() + timeout
             while True:
                 if process.poll() is not None:
-                    raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()[-3000:]}")
+                    raise RuntimeError(f"streamlit exited early:\n{log.read_text()[-3000:]}")
                 try:
                     with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
                         if response.read() == b"ok":
@@ -74,7 +80,7 @@ def streamlit_server(database_url: str, *, env: dict[str, str] | None = None, ti
                 except OSError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError(f"streamlit did not become healthy:\n{log_path.read_text()[-3000:]}")
+                    raise RuntimeError(f"streamlit did not become healthy:\n{log.read_text()[-3000:]}")
                 time.sleep(0.2)
             yield base
         finally:

@@ -27,7 +27,7 @@ from ctdash import db, users
 from ctdash.models import Role
 from ctdash.ui.auth import COOKIE_NAME, DEACTIVATED, LOCKED, WRONG
 from ctdash.viewer import Viewer
-from tests.browser.conftest import COOKIE_IS_SET, seeded_database, settle
+from tests.browser.conftest import COOKIE_IS_SET, reload, seeded_database, settle, visit
 from tests.browser.server import streamlit_server
 
 PASSWORD = "Blue-Tracks-2024!"
@@ -112,9 +112,8 @@ def sidebar(page: Page):
 
 def submit_sign_in_form(page: Page, app: App, person: Person, password: str = PASSWORD) -> None:
     """Open /sign_in in a new session and submit the real form; does not wait for the outcome."""
-    page.goto(f"{app.base}/{SIGN_IN_PATH}")
+    visit(page, f"{app.base}/{SIGN_IN_PATH}")
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
-    settle(page)
     page.get_by_role("textbox", name="Username").fill(person.username)
     page.get_by_role("textbox", name="Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
@@ -170,16 +169,13 @@ def test_reloading_a_sub_page_keeps_the_person_signed_in_and_on_that_page(app, p
     person = app.people["reloads_sub_pages"]
     sign_in(page, app, person)
 
-    page.goto(f"{app.base}/{path}")  # a new session, signed in from the cookie
+    visit(page, f"{app.base}/{path}")  # a new session, signed in from the cookie
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
     expect_signed_in(page, person)
 
-    page.reload()
+    reload(page)
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/{path}/?$"))
-    expect_signed_in(page, person)
-    settle(page)
-    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
     expect_signed_in(page, person)
 
 
@@ -201,12 +197,12 @@ def test_a_reload_after_signing_out_shows_the_signed_out_state(app, page):
     expect_signed_out(page)
     wait_for_no_cookie(page)  # reloading before this is the subject of the next two tests
 
-    page.reload()
+    reload(page)
     expect_signed_out(page)
-    page.goto(f"{app.base}/{SIGN_IN_PATH}")
+    visit(page, f"{app.base}/{SIGN_IN_PATH}")
     expect(page.get_by_role("textbox", name="Password")).to_be_visible()
     expect_signed_out(page)
-    page.goto(f"{app.base}/account")
+    visit(page, f"{app.base}/account")
     expect_refused_as_anonymous(page)
 
 
@@ -227,7 +223,7 @@ def test_a_cookie_from_before_signing_out_no_longer_signs_in(app, page):
     wait_for_no_cookie(page)
 
     page.context.add_cookies([old_cookie])
-    page.goto(f"{app.base}/account")
+    visit(page, f"{app.base}/account")
     expect_refused_as_anonymous(page)
 
 
@@ -250,7 +246,7 @@ def test_signing_out_before_the_cookie_component_has_first_replied_still_signs_o
             route.continue_()
 
     page.route(COOKIE_COMPONENT_PAGE, hold)
-    page.reload()
+    page.reload()  # not reload(page): its cookie component is held, so it cannot settle yet
     expect_signed_in(page, person)  # restored from the cookie, on the server
     expect(page.locator('iframe[src*="cookie_manager"]')).to_have_count(1)  # reads the cookies
     sign_out(page)
@@ -265,7 +261,7 @@ def test_signing_out_before_the_cookie_component_has_first_replied_still_signs_o
     settle(page)
     expect_signed_out(page)
 
-    page.reload()
+    reload(page)
     expect_signed_out(page)
 
 
@@ -283,13 +279,11 @@ def test_a_deactivated_persons_cookie_signs_them_out_with_a_message_that_stays(a
     finally:
         engine.dispose()
 
-    page.reload()
-    expect_signed_out(page)
-    settle(page)  # the message must outlast the cookie component's rerun, or no one can read it
+    reload(page)  # the message must outlast the cookie component's rerun, or no one can read it
     expect(page.get_by_text(DEACTIVATED)).to_be_visible()
     expect_signed_out(page)
 
-    page.goto(f"{app.base}/account")
+    visit(page, f"{app.base}/account")
     expect_refused_as_anonymous(page)
 
 
@@ -309,9 +303,8 @@ def test_five_wrong_passwords_lock_the_username_even_against_the_right_password(
 def test_the_first_visitor_after_a_server_start_gets_the_sign_in_form_without_a_page_not_found_dialog(app_url, page):
     # A fresh server runs its first session in Streamlit's legacy pages/ mode (see ctdash.ui.guard).
     base, _ = app_url
-    page.goto(f"{base}/{SIGN_IN_PATH}")
+    visit(page, f"{base}/{SIGN_IN_PATH}")
     expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
     expect(page.get_by_role("textbox", name="Password")).to_be_visible()
-    settle(page)
     expect(page.get_by_role("dialog")).to_have_count(0)
     expect(page.get_by_text("Page not found")).to_have_count(0)

@@ -1,9 +1,11 @@
 from playwright.sync_api import expect
 
+from tests.browser.conftest import visit
+
 
 def test_home_page_shows_the_partner_count(app_url, page):
     base, _ = app_url
-    page.goto(f"{base}/home")
+    visit(page, f"{base}/home")
     expect(page.get_by_role("heading", name="Changing Tracks: inclusion dashboard")).to_be_visible()
     partners = page.locator('[data-testid="stMetric"]', has_text="Partner services")
     expect(partners).to_contain_text("15")

@@ -21,6 +21,7 @@ def _actions(session):
 
 def _first_admin(session, **overrides):
     values = {
+        "setup_code_ok": True,
         "username": "Ada",
         "display_name": "Ada Admin",
         "email": "ada@example.org",
@@ -39,6 +40,12 @@ def test_first_admin_is_created_only_while_no_account_exists(session):
     with pytest.raises(PermissionDenied, match="Setup is already complete"):
         _first_admin(session, username="eve")
     assert _actions(session) == ["user_created"]
+
+
+def test_first_admin_needs_the_setup_code(session):
+    with pytest.raises(PermissionDenied, match="That setup code is not right"):
+        _first_admin(session, setup_code_ok=False)
+    assert users.count_users(session) == 0
 
 
 def test_first_admin_passwords_must_match(session):

@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from ctdash import clock, passwords, users
+from ctdash import clock, passwords, setup_code, users
 from ctdash.ui import auth
 from ctdash.ui.auth import DEACTIVATED, LOCKED, WRONG
 from tests.factories import PASSWORD, make_user, viewer_for
@@ -19,7 +19,12 @@ def _menu(at):
     return [link.proto.label for link in at.sidebar.get("page_link")]
 
 
-def _submit_setup(at, username, password):
+def _main_links(at):
+    return [link.proto.label for link in at.main.get("page_link")]
+
+
+def _submit_setup(at, username, password, code=None):
+    at.text_input(key="setup_code").input(setup_code.current() if code is None else code)
     at.text_input(key="setup_name").input("Ada Admin")
     at.text_input(key="setup_username").input(username)
     at.text_input(key="setup_password").input(password)
@@ -27,17 +32,53 @@ def _submit_setup(at, username, password):
     at.button(key="FormSubmitter:setup-Create administrator").click().run()
 
 
-def test_first_run_setup_is_offered_only_while_no_account_exists(app_database, open_app):
+def test_setup_ends_with_only_the_success_message_and_a_sign_in_link(app_database, open_app):
     at = open_app()
     assert at.title[0].value == "Welcome to ctdash"
     _submit_setup(at, "Ada", "Str0ng-Password!")
-    assert "Administrator ada created" in at.success[0].value
+    assert not at.exception
+    assert [element.value for element in at.success] == [
+        "Administrator ada created. Sign in to add the rest of the working group."
+    ]
+    assert not at.text_input and not at.info, "the form and the 'setup is complete' refusal are gone"
+    assert _main_links(at) == ["Sign in"]
+    assert _menu(at) == ["Home", "Sign in"], "the sidebar no longer offers setup"
+
+
+def test_setup_is_not_offered_once_an_account_exists(app_database, open_app):
+    _submit_setup(open_app(), "Ada", "Str0ng-Password!")
     fresh = open_app()
     assert fresh.title[0].value == "Changing Tracks: inclusion dashboard"  # home is the default again
     assert "First-run setup" not in _menu(fresh)
     fresh.switch_page("pages/setup.py").run()
-    assert "Setup is complete" in fresh.info[0].value
+    assert fresh.info[0].value == "Setup is complete: the first administrator exists. Sign in to go on."
     assert not fresh.text_input
+
+
+def test_a_signed_in_person_who_opens_setup_is_told_it_is_complete_not_to_sign_in(app_database, open_app, database):
+    with database() as session:
+        make_user(session, username="kit")
+    at = signed_in_as(open_app(), "kit").run()
+    at.switch_page("pages/setup.py").run()
+    assert [element.value for element in at.info] == ["Setup is complete; carry on from the Home page."]
+    assert "Sign in" not in _main_links(at)
+
+
+def test_setup_refuses_a_wrong_code_and_keeps_what_was_typed(app_database, open_app, database):
+    at = open_app()
+    _submit_setup(at, "ada", "Str0ng-Password!", code="ABCD-EFGH-JKMN")
+    assert [element.value for element in at.error] == [
+        "That setup code is not right. Copy it from the terminal or log where ctdash is running."
+    ]
+    assert at.text_input(key="setup_username").value == "ada"
+    with database() as session:
+        assert users.count_users(session) == 0
+
+
+def test_setup_takes_the_code_in_lower_case_with_spaces(app_database, open_app):
+    at = open_app()
+    _submit_setup(at, "ada", "Str0ng-Password!", code=setup_code.current().lower().replace("-", " "))
+    assert "Administrator ada created" in at.success[0].value
 
 
 def test_setup_keeps_what_was_typed_when_a_rule_is_broken(app_database, open_app):
