@@ -9,10 +9,10 @@ import pandas as pd
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from ctdash import clock, export
+from ctdash import clock, export, permissions
 from ctdash.config import get_settings
-from ctdash.errors import InvalidInput, PermissionDenied
-from ctdash.models import AuditEvent, Role, User
+from ctdash.errors import InvalidInput
+from ctdash.models import AuditEvent, User
 from ctdash.viewer import Viewer
 
 # The actions ctdash records, with the words the Audit page shows for them.
@@ -73,8 +73,7 @@ def search(
     ``since`` and ``until`` are UK dates, both included: a day runs from midnight to midnight in
     Europe/London, in summer time (BST) as in winter (GMT).
     """
-    if viewer.role != Role.ADMIN:
-        raise PermissionDenied("Only administrators can read the audit log.")
+    permissions.require(viewer, permissions.READ_AUDIT_LOG)
     who = who.strip()
     if len(who) > MAX_WHO_CHARS:
         raise InvalidInput(f"Type at most {MAX_WHO_CHARS} characters of a name or username in Who.")

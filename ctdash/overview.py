@@ -19,7 +19,8 @@ from ctdash.models import (
     Project,
     ProjectStage,
 )
-from ctdash.viewer import Viewer, visible_findings
+from ctdash.permissions import visible_findings
+from ctdash.viewer import Viewer
 
 
 @dataclass(frozen=True)

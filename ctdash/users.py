@@ -14,7 +14,7 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ctdash import audit, db, sign_in
+from ctdash import audit, db, permissions, sign_in
 from ctdash.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ctdash.models import Partner, Role, User
 from ctdash.passwords import check_password_strength, hash_password, password_matches, temporary_password
@@ -123,8 +123,7 @@ def user_id_of(session: Session, username: str) -> int | None:
 
 
 def get_account(session: Session, *, viewer: Viewer, user_id: int) -> Account:
-    if viewer.role != Role.ADMIN and viewer.user_id != user_id:
-        raise PermissionDenied("You can only see your own account.")
+    permissions.require_own_or_admin(viewer, user_id)
     user = session.get(User, user_id)
     if user is None:
         raise NotFound("That person no longer exists; reload the page.")
@@ -156,7 +155,7 @@ def credentials(session: Session, usernames: list[str]) -> dict:
 
 def list_users(session: Session, *, viewer: Viewer) -> pd.DataFrame:
     """Everyone, for the People page; administrators only."""
-    _require_admin(viewer)
+    permissions.require(viewer, permissions.MANAGE_PEOPLE)
     last = sign_in.last_sign_ins()
     rows = session.execute(
         select(
@@ -203,11 +202,6 @@ def partner_choices(session: Session) -> dict[int, str]:
 
 
 # --- changing accounts -------------------------------------------------------------------------
-
-
-def _require_admin(viewer: Viewer) -> None:
-    if viewer.role != Role.ADMIN:
-        raise PermissionDenied("Only administrators can manage people.")
 
 
 def _serialise_writes(session: Session) -> None:
@@ -351,7 +345,7 @@ def create_user(
 
     Either way they must choose their own password at first sign-in.
     """
-    _require_admin(viewer)
+    permissions.require(viewer, permissions.MANAGE_PEOPLE)
     return _add_user(
         session,
         actor=viewer,
@@ -412,7 +406,7 @@ def update_user(
     email: str | None,
 ) -> Account:
     """Change someone's role, partner service, name or email."""
-    _require_admin(viewer)
+    permissions.require(viewer, permissions.MANAGE_PEOPLE)
     _serialise_writes(session)
     user = _user_for_update(session, user_id, expected_version)
     role = Role(role)
@@ -451,7 +445,7 @@ def _apply_changes(session: Session, *, viewer: Viewer, user: User, new_values: 
 
 def set_active(session: Session, *, viewer: Viewer, user_id: int, active: bool, expected_version: int) -> Account:
     """Deactivate (they cannot sign in, and any remembered sign-in stops working) or reactivate someone."""
-    _require_admin(viewer)
+    permissions.require(viewer, permissions.MANAGE_PEOPLE)
     _serialise_writes(session)
     user = _user_for_update(session, user_id, expected_version)
     if not active and user.role == Role.ADMIN and user.active and not _other_active_admins(session, user.id):
@@ -476,7 +470,7 @@ def set_active(session: Session, *, viewer: Viewer, user_id: int, active: bool, 
 
 def reset_password(session: Session, *, viewer: Viewer, user_id: int, password: str | None = None) -> str | None:
     """Give someone a new password they must change at next sign-in; returns it if it was generated."""
-    _require_admin(viewer)
+    permissions.require(viewer, permissions.MANAGE_PEOPLE)
     _serialise_writes(session)
     user = _user_for_update(session, user_id, None)
     temporary = None

@@ -1,12 +1,10 @@
-"""Who is looking: the role and partner that every scoped read filters by."""
+"""Who is looking: the role and partner that every scoped read filters by (rules: ctdash.permissions)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, true
-
-from ctdash.models import Finding, FindingStatus, Role, Visibility
+from ctdash.models import Role
 
 
 @dataclass(frozen=True)
@@ -29,21 +27,3 @@ class Viewer:
 
 
 ANONYMOUS = Viewer()
-
-
-def visible_findings(viewer: Viewer) -> ColumnElement[bool]:
-    """A WHERE clause for the findings ``viewer`` may see.
-
-    Visitors: published and public. Members: everything published, plus all of their own
-    service's work. Facilitators: everything except other people's drafts. Admins: everything.
-    """
-    published = Finding.status == FindingStatus.PUBLISHED
-    if viewer.role is None:
-        return and_(published, Finding.visibility == Visibility.PUBLIC)
-    if viewer.role == Role.ADMIN:
-        return true()
-    if viewer.role == Role.FACILITATOR:
-        return Finding.status != FindingStatus.DRAFT
-    if viewer.partner_id is None:
-        return published
-    return or_(published, Finding.partner_id == viewer.partner_id)

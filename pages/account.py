@@ -9,7 +9,7 @@ from ctdash.ui.forms import EditForm
 DETAILS = EditForm("account_details", widgets=("account_name", "account_email"))
 
 viewer = ui.guard(__file__)
-account = auth.current_account()
+account = ui.current_account()
 st.title("My account")
 st.caption(
     f"Username **{account.username}** · {users.ROLE_LABELS[account.role]}"

@@ -15,13 +15,14 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 
 from ctdash import passwords, sign_in, users
 from ctdash.config import cookie_key, get_settings
-from ctdash.users import Account
+from ctdash.ui import who
+from ctdash.ui.database import open_session, read_session
+from ctdash.ui.errors import user_errors
 from ctdash.viewer import ANONYMOUS, Viewer
 
 COOKIE_NAME = "ctdash_auth"
 COOKIE_DAYS = 7
 AUTHENTICATOR = "_ctdash_authenticator"
-ACCOUNT = "ctdash_account"
 NOTICE = "_ctdash_auth_notice"
 SESSION_ID = "_ctdash_sign_in_session"  # this browser's remembered sign-in (sign_in_sessions.id)
 DELETE_COOKIE = "_ctdash_delete_cookie"
@@ -58,8 +59,6 @@ def _adapt(authenticator: stauth.Authenticate, key: str) -> None:
     2. A successful check starts a remembered sign-in row, whose random id the cookie carries.
     tests/pages/test_authenticator_adapter.py fails loudly if an upgrade moves any of these.
     """
-    from ctdash import ui  # imported here: ctdash.ui imports this module
-
     controller = authenticator.authentication_controller
     model = controller.authentication_model
     cookie = authenticator.cookie_controller.cookie_model
@@ -73,7 +72,7 @@ def _adapt(authenticator: stauth.Authenticate, key: str) -> None:
             raise LoginError("Enter your username as well as your password.")
         if not password:
             raise LoginError("Enter your password as well as your username.")
-        with ui.read_session() as session:
+        with read_session() as session:
             model.credentials["usernames"] = users.credentials(session, [name])["usernames"]
 
         def check() -> bool:
@@ -82,11 +81,11 @@ def _adapt(authenticator: stauth.Authenticate, key: str) -> None:
                 passwords.password_matches(password, None)  # same time as a wrong password for a real name
             return succeeded
 
-        outcome = sign_in.guarded_check(ui.open_session, name, check)
+        outcome = sign_in.guarded_check(open_session, name, check)
         if outcome is None:
             raise LoginError(LOCKED)
         if outcome:
-            with ui.open_session() as session:
+            with open_session() as session:
                 st.session_state[SESSION_ID] = sign_in.start_session(session, users.user_id_of(session, name))
         return outcome
 
@@ -130,10 +129,8 @@ def authenticate(sign_out_area) -> Viewer:
     The server decides from its own rows (``sign_in.session_status``), never from times in the cookie.
     A cookie that is not ours or no longer counts is deleted and otherwise ignored.
     """
-    from ctdash import ui
-
     settings = get_settings()
-    with ui.user_errors():
+    with user_errors():
         key = cookie_key(settings)
     payload = None
     if SESSION_ID not in st.session_state and not st.session_state.get("logout"):
@@ -141,10 +138,10 @@ def authenticate(sign_out_area) -> Viewer:
         if sent and payload is None:
             st.session_state["logout"] = True  # the library would otherwise read (and choke on) it
             st.session_state[DELETE_COOKIE] = True
-    who = st.session_state.get("username") if st.session_state.get("authentication_status") else None
-    who = who or (payload["username"] if payload else None)
-    with ui.read_session() as session:
-        credentials = users.credentials(session, [who] if who else [])
+    username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
+    username = username or (payload["username"] if payload else None)
+    with read_session() as session:
+        credentials = users.credentials(session, [username] if username else [])
     authenticator = stauth.Authenticate(
         credentials,
         cookie_name=COOKIE_NAME,
@@ -159,7 +156,7 @@ def authenticate(sign_out_area) -> Viewer:
         authenticator.cookie_controller.delete_cookie()
 
     if payload is not None:
-        with ui.read_session() as session:
+        with read_session() as session:
             _, status = sign_in.session_status(session, payload["sid"])
         if status == "valid":
             st.session_state[SESSION_ID] = payload["sid"]
@@ -175,7 +172,7 @@ def authenticate(sign_out_area) -> Viewer:
         session_id = st.session_state.get(SESSION_ID)
         status, user_id = "unknown", None
         if session_id:
-            with ui.read_session() as session:
+            with read_session() as session:
                 user_id, status = sign_in.session_status(session, session_id)
                 account = users.active_account(session, user_id) if status == "valid" else None
         if account is None:
@@ -183,13 +180,13 @@ def authenticate(sign_out_area) -> Viewer:
 
     slot = sign_out_area.empty()
     if account is not None and slot.button("Sign out", key="sign_out", icon=":material/logout:", width="stretch"):
-        with ui.open_session() as session:
+        with open_session() as session:
             sign_in.record_sign_out(session, viewer=account.viewer(), session_id=st.session_state.get(SESSION_ID))
         _sign_out(authenticator, notice="You are signed out.")
         slot.empty()
         account = None
 
-    st.session_state[ACCOUNT] = account
+    st.session_state[who.ACCOUNT] = account
     return account.viewer() if account else ANONYMOUS
 
 
@@ -209,10 +206,6 @@ def _sign_out(authenticator: stauth.Authenticate, *, notice: str | None) -> None
     st.session_state.pop(SESSION_ID, None)
     if notice:
         st.session_state[NOTICE] = {"text": notice, "page": None}
-
-
-def current_account() -> Account | None:
-    return st.session_state.get(ACCOUNT)
 
 
 def notice_for(page: str) -> str | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ctdash import access
+from ctdash import permissions
 from ctdash.ui.format import plain
 from ctdash.users import ROLE_LABELS
 from ctdash.viewer import Viewer
@@ -24,17 +24,17 @@ def build(viewer: Viewer, *, setup_needed: bool, menu_area) -> st.navigation:
             url_path=rule.file.removesuffix(".py"),
             default=rule.file == ("setup.py" if setup_needed else "home.py"),
         )
-        for rule in access.PAGES
+        for rule in permissions.PAGES
     }
     with menu_area:
-        for rule in access.menu(viewer, setup_needed=setup_needed):
+        for rule in permissions.menu(viewer, setup_needed=setup_needed):
             st.page_link(pages[rule.file], label=rule.title, icon=rule.icon)
     return st.navigation(list(pages.values()), position="hidden")
 
 
 def page_file(page: st.Page) -> str:
     """The file in pages/ behind a page from ``build`` (the default page's URL path is empty; its title is not)."""
-    return next(rule.file for rule in access.PAGES if rule.title == page.title)
+    return next(rule.file for rule in permissions.PAGES if rule.title == page.title)
 
 
 def who(viewer: Viewer, partner_name: str | None, area) -> None:

@@ -224,7 +224,9 @@ def test_a_cookie_from_before_signing_out_no_longer_signs_in(app, page):
 
     page.context.add_cookies([old_cookie])
     visit(page, f"{app.base}/account")
-    expect_refused_as_anonymous(page)
+    expect(page.get_by_text("You signed out in this browser. Sign in again to go on.")).to_be_visible()
+    expect(page.get_by_role("heading", name="My account")).to_have_count(0)
+    expect_signed_out(page)
 
 
 def test_signing_out_before_the_cookie_component_has_first_replied_still_signs_out_for_good(app, page):

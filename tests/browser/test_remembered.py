@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from ctdash import db, users
 from ctdash.models import SignInSession
 from ctdash.ui.auth import COOKIE_NAME
-from tests.browser.conftest import RECORDER, seeded_database, settle
+from tests.browser.conftest import new_page, reload, seeded_database, settle, visit
 from tests.browser.server import streamlit_server
 from tests.browser.test_auth import (
     PASSWORD,
@@ -68,14 +68,6 @@ def _cookie_key(app: App) -> str:
     return (Path(make_url(app.database_url).database).parent / ".cookie_key").read_text().strip()
 
 
-def _new_page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    context.add_init_script(RECORDER)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    return page
-
-
 def test_the_cookie_carries_the_id_of_a_sign_in_the_server_knows(app, page):
     person = app.people["carries_an_id"]
     sign_in(page, app, person)
@@ -100,7 +92,7 @@ def test_a_forged_cookie_is_ignored_and_cleared_and_signing_in_still_works(app, 
         "not a token": lambda: "garbage.garbage.garbage",
     }[forgery]()
     page.context.add_cookies([{"name": COOKIE_NAME, "value": token, "url": app.base}])
-    page.goto(f"{app.base}/account")
+    visit(page, f"{app.base}/account")
     expect_refused_as_anonymous(page)
     expect(page.get_by_text("Something went wrong")).to_have_count(0)
     wait_for_no_cookie(page)
@@ -111,18 +103,16 @@ def test_a_forged_cookie_is_ignored_and_cleared_and_signing_in_still_works(app, 
 
 def test_a_password_change_keeps_both_tabs_of_this_browser_signed_in_and_signs_out_another_device(app, browser):
     person = app.people["changes_password"]
-    other_device = _new_page(browser)
+    other_device = new_page(browser)
     sign_in(other_device, app, person)
-    first_tab = _new_page(browser)
+    first_tab = new_page(browser)
     sign_in(first_tab, app, person)
     second_tab = first_tab.context.new_page()
-    second_tab.goto(f"{app.base}/account")
+    visit(second_tab, f"{app.base}/account")
     expect(second_tab.get_by_role("heading", name="My account", level=1)).to_be_visible()
-    settle(second_tab)
 
-    first_tab.goto(f"{app.base}/account")
+    visit(first_tab, f"{app.base}/account")
     expect(first_tab.get_by_role("heading", name="My account", level=1)).to_be_visible()
-    settle(first_tab)
     first_tab.get_by_role("textbox", name="Current password").fill(PASSWORD)
     first_tab.get_by_role("textbox", name="New password", exact=True).fill(NEW_PASSWORD)
     first_tab.get_by_role("textbox", name="New password again").fill(NEW_PASSWORD)
@@ -131,10 +121,10 @@ def test_a_password_change_keeps_both_tabs_of_this_browser_signed_in_and_signs_o
     settle(first_tab)
 
     for tab in (first_tab, second_tab):
-        tab.reload()
+        reload(tab)
         expect(tab.get_by_role("heading", name="My account", level=1)).to_be_visible()
         expect_signed_in(tab, person)
-    other_device.reload()
+    reload(other_device)
     expect_signed_out(other_device)
     expect(other_device.get_by_text("because your password was changed")).to_be_visible()
     for tab in (first_tab, other_device):

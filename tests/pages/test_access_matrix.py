@@ -1,6 +1,6 @@
 """Every page × every role: allowed or refused, checked by the page itself when reached by URL.
 
-A page added to pages/ without a rule in ctdash.access, or without a row here, fails this test.
+A page added to pages/ without a rule in ctdash.permissions, or without a row here, fails this test.
 """
 
 import secrets
@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from ctdash import access, db
+from ctdash import db, permissions
 from ctdash.seed import initialise
 from tests.factories import make_user
 from tests.pages.conftest import APP, signed_in_as
@@ -40,7 +40,7 @@ TITLES = {
 def test_matrix_covers_every_page_file_and_every_rule():
     files = {path.name for path in PAGES_DIR.glob("*.py")}
     assert files == set(EXPECTED), "every page in pages/ needs a row in EXPECTED"
-    assert files == set(access.RULES), "every page in pages/ needs a rule in ctdash.access.PAGES"
+    assert files == set(permissions.RULES), "every page in pages/ needs a rule in ctdash.permissions.PAGES"
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])

@@ -1,10 +1,18 @@
-"""Who may open which page: one rule per file in ``pages/``, checked by the page itself on every run."""
+"""Who may see and do what: every rule in one place.
+
+- Pages: who may open each file in ``pages/``, checked by the page itself on every run (``ui.guard``).
+- Rows: which findings a viewer may see (``visible_findings``, a WHERE clause every read adds).
+- Actions: who may manage people or read the audit log (``require``), checked by the services.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ctdash.models import Role
+from sqlalchemy import ColumnElement, and_, or_, true
+
+from ctdash.errors import PermissionDenied
+from ctdash.models import Finding, FindingStatus, Role, Visibility
 from ctdash.viewer import Viewer
 
 ANONYMOUS = "anonymous"
@@ -75,3 +83,43 @@ def menu(viewer: Viewer, *, setup_needed: bool) -> list[PageRule]:
     if setup_needed:
         return [rule for rule in PAGES if rule.file in ("home.py", "setup.py")]
     return [rule for rule in PAGES if not rule.only_before_setup and role_of(viewer) in rule.audience]
+
+
+# --- actions -----------------------------------------------------------------------------------
+
+MANAGE_PEOPLE = "manage people"
+READ_AUDIT_LOG = "read the audit log"
+ACTIONS = {MANAGE_PEOPLE: ADMINS, READ_AUDIT_LOG: ADMINS}
+
+
+def require(viewer: Viewer, action: str) -> None:
+    """Raise PermissionDenied unless ``viewer`` may do ``action`` (one of ``ACTIONS``)."""
+    if role_of(viewer) not in ACTIONS[action]:
+        raise PermissionDenied(f"Only administrators can {action}.")
+
+
+def require_own_or_admin(viewer: Viewer, user_id: int) -> None:
+    """An account is seen by its owner and by administrators."""
+    if viewer.role != Role.ADMIN and viewer.user_id != user_id:
+        raise PermissionDenied("You can only see your own account.")
+
+
+# --- rows --------------------------------------------------------------------------------------
+
+
+def visible_findings(viewer: Viewer) -> ColumnElement[bool]:
+    """A WHERE clause for the findings ``viewer`` may see.
+
+    Visitors: published and public. Members: everything published, plus all of their own
+    service's work. Facilitators: everything except other people's drafts. Admins: everything.
+    """
+    published = Finding.status == FindingStatus.PUBLISHED
+    if viewer.role is None:
+        return and_(published, Finding.visibility == Visibility.PUBLIC)
+    if viewer.role == Role.ADMIN:
+        return true()
+    if viewer.role == Role.FACILITATOR:
+        return Finding.status != FindingStatus.DRAFT
+    if viewer.partner_id is None:
+        return published
+    return or_(published, Finding.partner_id == viewer.partner_id)

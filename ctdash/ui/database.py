@@ -1,0 +1,135 @@
+"""The database from a page: the process-wide engine, write and read sessions, and cached reads."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from typing import TypeVar
+
+import streamlit as st
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+
+from ctdash import db, setup_code, users
+from ctdash.config import get_settings
+from ctdash.errors import CommitUncertain, ConfigError, DatabaseUnavailable
+from ctdash.seed import initialise
+from ctdash.ui.errors import log, user_errors
+from ctdash.ui.forms import EditForm
+from ctdash.ui.who import viewer
+from ctdash.viewer import Viewer
+
+T = TypeVar("T")
+
+
+@st.cache_resource(show_spinner="Opening the database…")
+def _engine(database_url: str) -> Engine:
+    # Created once per process and URL; a failure is not cached, so the next rerun tries again.
+    engine = db.make_engine(database_url)
+    try:
+        initialise(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
+def engine() -> Engine:
+    """The process-wide engine for the configured database, migrated and seeded on first use."""
+    return _engine(get_settings().database_url)
+
+
+def start() -> None:
+    """Make sure the settings agree and the database is ready; on failure explain what to do and stop."""
+    with user_errors():
+        stated, enforced = get_settings().upload_max_mb, st.get_option("server.maxUploadSize")
+        if stated != enforced:
+            raise ConfigError(
+                f"The upload limit is set twice ({enforced} MB on the command line, {stated} MB in "
+                ".streamlit/config.toml or STREAMLIT_SERVER_MAX_UPLOAD_SIZE); set it in one place only."
+            )
+        engine()
+
+
+@contextlib.contextmanager
+def open_session(form: EditForm | None = None, *, saved: Callable[[Session], bool] | None = None) -> Iterator[Session]:
+    """A write session on the shared engine that commits on success; errors are shown and stop the page.
+
+    A ``st.rerun()`` or ``st.stop()`` inside the block commits first: Streamlit ends a run with an
+    exception, which would otherwise roll the write back without a word. After a successful save of
+    ``form`` its fields are cleared, so the next draw shows the saved record.
+
+    If the database goes away during the commit itself, the change may or may not be saved:
+    ``saved(session)`` then looks, once the database answers again, and the page is told the truth.
+    """
+    with user_errors(form):
+        try:
+            with db.session_scope(engine()) as session:
+                try:
+                    yield session
+                except ScriptControlException:
+                    session.commit()
+                    raise
+        except CommitUncertain:
+            if saved is None or not _was_saved(saved):
+                raise
+            log.warning("a commit was cut off but had been saved; carrying on")
+    if form is not None:
+        form.saved()
+
+
+def _was_saved(saved: Callable[[Session], bool]) -> bool:
+    """Whether an uncertain commit was saved; raises CommitUncertain while the database cannot tell."""
+    try:
+        with db.session_scope(engine(), read_only=True) as session:
+            found = saved(session)
+    except DatabaseUnavailable as error:
+        raise CommitUncertain(error.detail) from None
+    if not found:
+        raise DatabaseUnavailable("the commit was cut off and did not happen") from None
+    return True
+
+
+@contextlib.contextmanager
+def read_session() -> Iterator[Session]:
+    """A read-only session: never takes SQLite's write lock, and refuses to write."""
+    with user_errors(), db.session_scope(engine(), read_only=True) as session:
+        yield session
+
+
+@st.cache_data(max_entries=1024, show_spinner=False)
+def _cached(_func: Callable, name: str, database_url: str, revision: tuple, viewer: Viewer, kwargs: tuple):
+    with db.session_scope(_engine(database_url), read_only=True) as session:
+        return _func(session, viewer=viewer, **dict(kwargs))
+
+
+def read(func: Callable[..., T], /, **kwargs) -> T:
+    """Call a read service through the cache.
+
+    The key holds the function, the database, the revisions of the areas it reads (``db.reads``;
+    so any change anywhere is seen at once, and nothing else makes it cold) and the viewer (so one
+    person's rows are never served to another).
+    """
+    settings = get_settings()
+    with read_session() as session:
+        revision = db.current_revisions(session, db.areas_read_by(func))
+    with user_errors():
+        return _cached(
+            func,
+            f"{func.__module__}.{func.__qualname__}",
+            settings.database_url,
+            revision,
+            viewer(),
+            tuple(sorted(kwargs.items())),
+        )
+
+
+def setup_needed() -> bool:
+    """True while no account exists: the app then offers the first-run form, and the server's log
+    shows the setup code it asks for (printed once per process)."""
+    with read_session() as session:
+        needed = users.count_users(session) == 0
+    if needed:
+        setup_code.announce()
+    return needed
