@@ -43,7 +43,7 @@ _ENDED_NOTICES = {
     "inactive": DEACTIVATED,
     "unknown": ENDED,
     "expired": "Your sign-in has expired after 7 days. Sign in again to go on.",
-    sign_in.SIGNED_OUT: "You signed out in this browser. Sign in again to go on.",
+    sign_in.SIGNED_OUT: "This sign-in has ended: you signed out. Sign in again to go on.",
     sign_in.PASSWORD_CHANGED: "You have been signed out because your password was changed. Sign in with the new one.",
     sign_in.PASSWORD_RESET: "You have been signed out because an administrator reset your password. Sign in again.",
     sign_in.DEACTIVATED: DEACTIVATED,

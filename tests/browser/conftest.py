@@ -6,19 +6,23 @@ On failure a screenshot of the page is saved under ``test-artifacts/``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
 
-from ctdash import db
+from ctdash import db, users
 from ctdash.seed import initialise
 from ctdash.ui.auth import COOKIE_NAME
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, streamlit_server
 
 REQUIRE_BROWSER = os.environ.get("CTDASH_REQUIRE_BROWSER") == "1"
 ARTIFACTS = PROJECT_DIR / "test-artifacts"
+PASSWORD = "Blue-Tracks-2024!"  # every account made by serve_with_people
 TIMEOUT_MS = 60_000  # for every wait: a fresh server's first run on a busy 2-core machine takes seconds
 
 
@@ -50,6 +54,47 @@ def seeded_database(folder: Path) -> str:
     initialise(engine)
     engine.dispose()
     return database_url
+
+
+@dataclass(frozen=True)
+class Person:
+    username: str
+    display_name: str
+    role: str
+    id: int = 0
+
+
+@dataclass(frozen=True)
+class App:
+    base: str
+    database_url: str
+    people: dict[str, Person]
+
+
+@contextlib.contextmanager
+def serve_with_people(folder: Path, people: dict[str, Person]) -> Iterator[App]:
+    """The app on a fresh database in ``folder`` with these accounts (password ``PASSWORD``;
+    members belong to Cornwall), made before any browser starts."""
+    database_url = seeded_database(folder)
+    engine = db.make_engine(database_url)
+    made = {}
+    try:
+        with db.session_scope(engine) as session:
+            for key, person in people.items():
+                account = users.create_user_from_cli(
+                    session,
+                    username=person.username,
+                    display_name=person.display_name,
+                    email=None,
+                    role=person.role,
+                    partner_name="Cornwall" if person.role == "member" else None,
+                    password=PASSWORD,
+                )
+                made[key] = replace(person, id=account.id)
+    finally:
+        engine.dispose()
+    with streamlit_server(database_url) as base:
+        yield App(base, database_url, made)
 
 
 @pytest.fixture

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, replace
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
@@ -27,21 +26,21 @@ from ctdash import db, users
 from ctdash.models import Role
 from ctdash.ui.auth import COOKIE_NAME, DEACTIVATED, LOCKED, WRONG
 from ctdash.viewer import Viewer
-from tests.browser.conftest import COOKIE_IS_SET, reload, seeded_database, settle, visit
-from tests.browser.server import streamlit_server
+from tests.browser.conftest import (
+    COOKIE_IS_SET,
+    PASSWORD,
+    App,
+    Person,
+    new_page,
+    reload,
+    serve_with_people,
+    settle,
+    visit,
+)
 
-PASSWORD = "Blue-Tracks-2024!"
 SIGN_IN_PATH = "sign_in"  # URL paths are the page file names (ctdash.ui.navigation)
 MEMBERS_ONLY = "This page is for signed-in members of the working group. Sign in to see it."
 COOKIE_COMPONENT_PAGE = "**/extra_streamlit_components.CookieManager.cookie_manager/index.html*"
-
-
-@dataclass(frozen=True)
-class Person:
-    username: str
-    display_name: str
-    role: str
-    id: int = 0
 
 
 PEOPLE = {
@@ -56,36 +55,11 @@ PEOPLE = {
 }
 
 
-@dataclass(frozen=True)
-class App:
-    base: str
-    database_url: str
-    people: dict[str, Person]
-
-
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """The app on its own database, with one account per test, made before any browser starts."""
-    database_url = seeded_database(tmp_path_factory.mktemp("auth"))
-    engine = db.make_engine(database_url)
-    people = {}
-    try:
-        with db.session_scope(engine) as session:
-            for key, person in PEOPLE.items():
-                account = users.create_user_from_cli(
-                    session,
-                    username=person.username,
-                    display_name=person.display_name,
-                    email=None,
-                    role=person.role,
-                    partner_name="Cornwall" if person.role == "member" else None,
-                    password=PASSWORD,
-                )
-                people[key] = replace(person, id=account.id)
-    finally:
-        engine.dispose()
-    with streamlit_server(database_url) as base:
-        yield App(base, database_url, people)
+    with serve_with_people(tmp_path_factory.mktemp("auth"), PEOPLE) as running:
+        yield running
 
 
 # --- waiting on the page -------------------------------------------------------------------------
@@ -222,10 +196,16 @@ def test_a_cookie_from_before_signing_out_no_longer_signs_in(app, page):
     expect_signed_out(page)
     wait_for_no_cookie(page)
 
-    page.context.add_cookies([old_cookie])
-    visit(page, f"{app.base}/account")
-    expect(page.get_by_text("You signed out in this browser. Sign in again to go on.")).to_be_visible()
-    expect(page.get_by_role("heading", name="My account")).to_have_count(0)
+    # Another browser (a copied cookie, or this one after a restart): a new session reads the cookie.
+    elsewhere = new_page(page.context.browser)
+    elsewhere.context.add_cookies([old_cookie])
+    visit(elsewhere, f"{app.base}/account")
+    expect(elsewhere.get_by_text("This sign-in has ended: you signed out. Sign in again to go on.")).to_be_visible()
+    expect(elsewhere.get_by_role("heading", name="My account")).to_have_count(0)
+    expect_signed_out(elsewhere)
+    elsewhere.context.close()
+    # This tab keeps its signed-out session across a reload, and stays signed out.
+    reload(page)
     expect_signed_out(page)
 
 
@@ -284,6 +264,7 @@ def test_a_deactivated_persons_cookie_signs_them_out_with_a_message_that_stays(a
     reload(page)  # the message must outlast the cookie component's rerun, or no one can read it
     expect(page.get_by_text(DEACTIVATED)).to_be_visible()
     expect_signed_out(page)
+    wait_for_no_cookie(page)  # the refused cookie is cleared, so what follows is a visitor's session
 
     visit(page, f"{app.base}/account")
     expect_refused_as_anonymous(page)
@@ -300,13 +281,3 @@ def test_five_wrong_passwords_lock_the_username_even_against_the_right_password(
     expect(page.get_by_text(WRONG)).to_have_count(0)
     expect_signed_out(page)
     assert auth_cookie(page) is None
-
-
-def test_the_first_visitor_after_a_server_start_gets_the_sign_in_form_without_a_page_not_found_dialog(app_url, page):
-    # A fresh server runs its first session in Streamlit's legacy pages/ mode (see ctdash.ui.guard).
-    base, _ = app_url
-    visit(page, f"{base}/{SIGN_IN_PATH}")
-    expect(page.get_by_role("heading", name="Sign in", level=1)).to_be_visible()
-    expect(page.get_by_role("textbox", name="Password")).to_be_visible()
-    expect(page.get_by_role("dialog")).to_have_count(0)
-    expect(page.get_by_text("Page not found")).to_have_count(0)

@@ -6,7 +6,6 @@ password change keeps every tab of this browser signed in and signs other device
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import jwt
@@ -15,15 +14,11 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 
-from ctdash import db, users
+from ctdash import db
 from ctdash.models import SignInSession
 from ctdash.ui.auth import COOKIE_NAME
-from tests.browser.conftest import new_page, reload, seeded_database, settle, visit
-from tests.browser.server import streamlit_server
+from tests.browser.conftest import PASSWORD, App, Person, new_page, reload, serve_with_people, settle, visit
 from tests.browser.test_auth import (
-    PASSWORD,
-    App,
-    Person,
     auth_cookie,
     expect_refused_as_anonymous,
     expect_signed_in,
@@ -42,26 +37,8 @@ NEW_PASSWORD = "Fresh-Tracks-2027!"
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    database_url = seeded_database(tmp_path_factory.mktemp("remembered"))
-    engine = db.make_engine(database_url)
-    people = {}
-    try:
-        with db.session_scope(engine) as session:
-            for key, person in PEOPLE.items():
-                account = users.create_user_from_cli(
-                    session,
-                    username=person.username,
-                    display_name=person.display_name,
-                    email=None,
-                    role=person.role,
-                    partner_name="Cornwall",
-                    password=PASSWORD,
-                )
-                people[key] = replace(person, id=account.id)
-    finally:
-        engine.dispose()
-    with streamlit_server(database_url) as base:
-        yield App(base, database_url, people)
+    with serve_with_people(tmp_path_factory.mktemp("remembered"), PEOPLE) as running:
+        yield running
 
 
 def _cookie_key(app: App) -> str:

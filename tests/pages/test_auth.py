@@ -254,7 +254,7 @@ def test_signing_out_in_one_tab_signs_out_the_other_tabs_of_that_browser(app_dat
     first_tab.button(key="sign_out").click().run()
     second_tab.run()
     assert not second_tab.session_state["authentication_status"]
-    assert "You signed out in this browser" in second_tab.info[0].value
+    assert "This sign-in has ended: you signed out" in second_tab.info[0].value
 
 
 def test_changing_your_password_keeps_this_browser_signed_in(app_database, open_app, database):
