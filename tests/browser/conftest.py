@@ -113,7 +113,9 @@ def pytest_runtest_makereport(item, call):
         page = item.funcargs.get("page")
         if page is not None:
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', item.name)}.png"), full_page=True)
+            path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]', '_', item.name)}.png"
+            with contextlib.suppress(Exception):  # the page may be gone; the failure itself is what matters
+                page.screenshot(path=str(path), full_page=True)
 
 
 def new_page(browser):

@@ -92,7 +92,7 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
     page.get_by_role("textbox", name="New password", exact=True).fill(MEMBER_PASSWORD)
     page.get_by_role("textbox", name="New password again").fill(MEMBER_PASSWORD)
     page.get_by_role("button", name="Change password").click()
-    expect(page.get_by_text("Your password is changed.")).to_be_visible()
+    expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Your password is changed.")
     settle(page)
     expect_menu(page, ["Home", "My account"])
     visit(page, f"{base}/people")

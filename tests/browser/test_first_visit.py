@@ -65,7 +65,7 @@ def test_the_first_visit_to_a_fresh_server_shows_home_and_only_the_visitor_menu(
 @pytest.mark.parametrize(
     ("path", "shown"),
     [
-        ("people", "This page is for signed-in members of the working group. Sign in to see it."),
+        ("people", "This page is for administrators. Sign in to see it."),
         ("sign_in", "Forgotten your password? Ask them to reset it."),
     ],
 )
