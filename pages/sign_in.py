@@ -4,13 +4,15 @@ import streamlit as st
 
 from ctdash import ui
 from ctdash.ui import auth
+from ctdash.ui.format import plain
 
 ui.guard(__file__)
 st.title("Sign in")
 left, _ = st.columns([2, 3])
 with left:
     if auth.sign_in_form():
-        st.success(f"Welcome, {st.session_state.get('name')}. You are signed in.", icon=":material/check_circle:")
+        name = plain(st.session_state.get("name") or "")
+        st.success(f"Welcome, {name}. You are signed in.", icon=":material/check_circle:")
         st.page_link("pages/home.py", label="Go to the home page", icon=":material/home:")
     else:
         st.caption(

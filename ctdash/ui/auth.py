@@ -18,6 +18,7 @@ from ctdash.config import cookie_key, get_settings
 from ctdash.ui import who
 from ctdash.ui.database import open_session, read_session
 from ctdash.ui.errors import user_errors
+from ctdash.ui.format import plain
 from ctdash.viewer import ANONYMOUS, Viewer
 
 COOKIE_NAME = "ctdash_auth"
@@ -240,7 +241,7 @@ def sign_in_form() -> bool:
             },
         )
     except LoginError as error:
-        st.error(str(error), icon=":material/lock:")
+        st.error(plain(str(error)), icon=":material/lock:")
         return False
     status = st.session_state.get("authentication_status")
     if status is False:

@@ -1,4 +1,7 @@
-"""Errors on a page: a ctdash error is one sentence, anything else is logged and never shown as a trace."""
+"""Errors on a page: a ctdash error is one sentence, anything else is logged and never shown as a trace.
+
+Messages can hold what people typed (a name, a username), so they are always shown as plain text.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +14,7 @@ import streamlit as st
 from ctdash.errors import Conflict, CtdashError, DatabaseUnavailable
 from ctdash.models import Role
 from ctdash.ui import who
+from ctdash.ui.format import plain
 from ctdash.ui.forms import EditForm
 
 log = logging.getLogger("ctdash")
@@ -29,17 +33,17 @@ def user_errors(form: EditForm | None = None) -> Iterator[None]:
     try:
         yield
     except Conflict as error:
-        st.error(str(error), icon=":material/sync_problem:")
+        st.error(plain(str(error)), icon=":material/sync_problem:")
         if form is not None:
             form.offer_reload()
         st.stop()
     except DatabaseUnavailable as error:
         account = who.current_account()  # as the last run found it: the database is down
         admin = account is not None and account.role == Role.ADMIN
-        st.error(f"{error} ({error.detail})" if admin else str(error), icon=":material/cloud_off:")
+        st.error(plain(f"{error} ({error.detail})" if admin else str(error)), icon=":material/cloud_off:")
         st.stop()
     except CtdashError as error:
-        st.error(str(error), icon=":material/error:")
+        st.error(plain(str(error)), icon=":material/error:")
         st.stop()
     except Exception:
         log.exception("unexpected error on a page")

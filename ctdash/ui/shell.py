@@ -6,6 +6,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from ctdash import permissions
+from ctdash.ui.format import plain
 from ctdash.ui.who import current_account, viewer
 from ctdash.viewer import Viewer
 
@@ -45,17 +46,17 @@ def guard(page_file: str) -> Viewer:
     if reason:
         # A change that has just closed this page (the first-run setup) says what it did instead.
         if flash:
-            st.success(flash, icon=":material/check_circle:")
+            st.success(plain(flash), icon=":material/check_circle:")
         else:
-            st.info(reason, icon=":material/lock:")
+            st.info(plain(reason), icon=":material/lock:")
         if shell["setup_needed"]:
             st.page_link("pages/setup.py", label="First-run setup", icon=":material/rocket_launch:")
         elif not current.signed_in:
             st.page_link("pages/sign_in.py", label="Sign in", icon=":material/login:")
         st.stop()
     if flash:
-        st.success(flash, icon=":material/check_circle:")
-        st.toast(flash, icon=":material/check_circle:")  # seen even when the page is scrolled down to a form
+        st.success(plain(flash), icon=":material/check_circle:")
+        st.toast(plain(flash), icon=":material/check_circle:")  # seen even when the page is scrolled down to a form
     account = current_account()
     if account and account.must_change_password and file != "account.py":
         st.warning("Choose a new password before you go on: yours was set by an administrator.", icon=":material/key:")

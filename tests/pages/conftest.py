@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -86,3 +87,8 @@ def signed_in_as(at: AppTest, username: str) -> AppTest:
     at.session_state["username"] = username
     at.session_state[auth.SESSION_ID] = session_id
     return at
+
+
+def shown(markdown: str) -> str:
+    """The text a message shows: user text in messages is markdown-escaped (ctdash.ui.format.plain)."""
+    return re.sub(r"\\(.)", r"\1", markdown)

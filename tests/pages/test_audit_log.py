@@ -4,7 +4,7 @@ import datetime as dt
 
 from ctdash import clock
 from tests.factories import make_user, record_attempt
-from tests.pages.conftest import signed_in_as
+from tests.pages.conftest import shown, signed_in_as
 
 AUDIT = "pages/audit_log.py"
 PLANTED = "=cmd|' /c calc'!a0"  # as stored: usernames are kept lower-case
@@ -69,7 +69,7 @@ def test_signing_out_on_the_audit_log_shows_one_message(app_database, open_app, 
         make_user(session, role="admin", username="ada")
     at = _audit_page(open_app)
     at.button(key="sign_out").click().run()
-    assert [element.value for element in at.info] == ["You are signed out."]
+    assert [shown(element.value) for element in at.info] == ["You are signed out."]
     assert not at.dataframe
 
 

@@ -8,7 +8,7 @@ from ctdash import clock, passwords, setup_code, users
 from ctdash.ui import auth
 from ctdash.ui.auth import DEACTIVATED, LOCKED, WRONG
 from tests.factories import PASSWORD, make_user, viewer_for
-from tests.pages.conftest import sign_in, signed_in_as
+from tests.pages.conftest import shown, sign_in, signed_in_as
 
 
 def _sidebar_text(at):
@@ -37,7 +37,7 @@ def test_setup_ends_with_only_the_success_message_and_a_sign_in_link(app_databas
     assert at.title[0].value == "Welcome to ctdash"
     _submit_setup(at, "Ada", "Str0ng-Password!")
     assert not at.exception
-    assert [element.value for element in at.success] == [
+    assert [shown(element.value) for element in at.success] == [
         "Administrator ada created. Sign in to add the rest of the working group."
     ]
     assert not at.text_input and not at.info, "the form and the 'setup is complete' refusal are gone"
@@ -51,7 +51,7 @@ def test_setup_is_not_offered_once_an_account_exists(app_database, open_app):
     assert fresh.title[0].value == "Changing Tracks: inclusion dashboard"  # home is the default again
     assert "First-run setup" not in _menu(fresh)
     fresh.switch_page("pages/setup.py").run()
-    assert fresh.info[0].value == "Setup is complete: the first administrator exists. Sign in to go on."
+    assert shown(fresh.info[0].value) == "Setup is complete: the first administrator exists. Sign in to go on."
     assert not fresh.text_input
 
 
@@ -60,14 +60,14 @@ def test_a_signed_in_person_who_opens_setup_is_told_it_is_complete_not_to_sign_i
         make_user(session, username="kit")
     at = signed_in_as(open_app(), "kit").run()
     at.switch_page("pages/setup.py").run()
-    assert [element.value for element in at.info] == ["Setup is complete; carry on from the Home page."]
+    assert [shown(element.value) for element in at.info] == ["Setup is complete; carry on from the Home page."]
     assert "Sign in" not in _main_links(at)
 
 
 def test_setup_refuses_a_wrong_code_and_keeps_what_was_typed(app_database, open_app, database):
     at = open_app()
     _submit_setup(at, "ada", "Str0ng-Password!", code="ABCD-EFGH-JKMN")
-    assert [element.value for element in at.error] == [
+    assert [shown(element.value) for element in at.error] == [
         "That setup code is not right. Copy it from the terminal or log where ctdash is running."
     ]
     assert at.text_input(key="setup_username").value == "ada"
@@ -78,13 +78,13 @@ def test_setup_refuses_a_wrong_code_and_keeps_what_was_typed(app_database, open_
 def test_setup_takes_the_code_in_lower_case_with_spaces(app_database, open_app):
     at = open_app()
     _submit_setup(at, "ada", "Str0ng-Password!", code=setup_code.current().lower().replace("-", " "))
-    assert "Administrator ada created" in at.success[0].value
+    assert "Administrator ada created" in shown(at.success[0].value)
 
 
 def test_setup_keeps_what_was_typed_when_a_rule_is_broken(app_database, open_app):
     at = open_app()
     _submit_setup(at, "ada", "short")
-    assert "at least 12 characters" in at.error[0].value
+    assert "at least 12 characters" in shown(at.error[0].value)
     assert at.text_input(key="setup_name").value == "Ada Admin"
     assert at.text_input(key="setup_username").value == "ada"
 
@@ -94,7 +94,7 @@ def test_sign_in_with_the_right_password(app_database, open_app, database):
         make_user(session, role="admin", username="ada", display_name="Ada Admin")
     at = sign_in(open_app(), "ADA", PASSWORD)
     assert at.session_state["authentication_status"] is True
-    assert "Welcome, Ada Admin" in at.success[0].value
+    assert "Welcome, Ada Admin" in shown(at.success[0].value)
     at.run()
     assert "Signed in as **Ada Admin**" in _sidebar_text(at)
     assert _menu(at) == ["Home", "My account", "People", "Audit log"]
@@ -105,7 +105,7 @@ def test_wrong_password_gets_a_message_that_reveals_nothing(app_database, open_a
         make_user(session, username="kit")
     wrong_password = sign_in(open_app(), "kit", "not-the-password")
     unknown_user = sign_in(open_app(), "nobody", "not-the-password")
-    assert [e.value for e in wrong_password.error] == [WRONG] == [e.value for e in unknown_user.error]
+    assert [shown(e.value) for e in wrong_password.error] == [WRONG] == [shown(e.value) for e in unknown_user.error]
     assert not wrong_password.session_state["authentication_status"]
 
 
@@ -119,7 +119,7 @@ def test_lockout_after_five_failures_and_unlock_after_the_window(app_database, o
         sign_in(at, "kit", "wrong-password-1")
         now[0] += dt.timedelta(minutes=1)
     sign_in(at, "kit", PASSWORD)
-    assert [e.value for e in at.error] == [LOCKED]
+    assert [shown(e.value) for e in at.error] == [LOCKED]
     assert not at.session_state["authentication_status"]
     now[0] += dt.timedelta(minutes=15)
     sign_in(at, "kit", PASSWORD)
@@ -135,7 +135,7 @@ def test_sign_out_is_one_click(app_database, open_app, database):
     assert at.session_state["authentication_status"] is None
     assert "Signed in as" not in _sidebar_text(at)
     assert "Sign in" in _menu(at)
-    assert at.info[0].value == "You are signed out."
+    assert shown(at.info[0].value) == "You are signed out."
 
 
 def test_a_deactivated_user_is_signed_out_on_the_next_run(app_database, open_app, database):
@@ -148,7 +148,7 @@ def test_a_deactivated_user_is_signed_out_on_the_next_run(app_database, open_app
     with database() as session:
         users.set_active(session, viewer=viewer_for(admin), user_id=member.id, active=False, expected_version=1)
     at.run()
-    assert DEACTIVATED in [element.value for element in at.info]
+    assert DEACTIVATED in [shown(element.value) for element in at.info]
     assert "My account" not in [title.value for title in at.title]
     assert not at.session_state["authentication_status"]
 
@@ -157,7 +157,7 @@ def test_a_deactivated_user_cannot_sign_in(app_database, open_app, database):
     with database() as session:
         make_user(session, username="kit", active=False)
     at = sign_in(open_app(), "kit", PASSWORD)
-    assert [e.value for e in at.error] == [WRONG]
+    assert [shown(e.value) for e in at.error] == [WRONG]
 
 
 def _change_password(at, *, new):
@@ -172,7 +172,7 @@ def test_password_change_through_my_account(app_database, open_app, database):
     with database() as session:
         make_user(session, username="kit")
     at = _change_password(signed_in_as(open_app(), "kit").run(), new="Brand-New-Secret-7")
-    assert "Your password is changed" in at.success[0].value
+    assert "Your password is changed" in shown(at.success[0].value)
     with database() as session:
         stored = users.credentials(session, ["kit"])["usernames"]["kit"]["password"]
     assert passwords.password_matches("Brand-New-Secret-7", stored)
@@ -183,7 +183,7 @@ def test_a_temporary_password_must_be_changed_before_anything_else(app_database,
         make_user(session, username="kit", must_change_password=True)
     at = signed_in_as(open_app(), "kit").run()
     at.switch_page("pages/home.py").run()
-    assert "Choose a new password before you go on" in at.warning[0].value
+    assert "Choose a new password before you go on" in shown(at.warning[0].value)
     assert not at.metric
     at.switch_page("pages/account.py").run()
     assert at.title[0].value == "My account"
@@ -202,9 +202,9 @@ def test_admin_adds_a_member_of_cornwall_who_sees_member_pages(app_database, ope
     at.selectbox(key="add_partner").select(cornwall)
     at.button(key="FormSubmitter:add-Add person").click().run()
     assert not at.exception
-    assert "Kit Kernow can now sign in as kit." in at.success[0].value
+    assert "Kit Kernow can now sign in as kit." in shown(at.success[0].value)
     temporary = at.code[0].value
-    assert "Temporary password for **kit**" in at.warning[0].value
+    assert "Temporary password for **kit**" in shown(at.warning[0].value)
     at.run()
     assert not at.code  # shown once only
 
@@ -212,7 +212,7 @@ def test_admin_adds_a_member_of_cornwall_who_sees_member_pages(app_database, ope
     member.run()
     assert _menu(member) == ["Home", "My account"]
     assert "Cornwall" in _sidebar_text(member)
-    assert "Choose a new password before you go on" in member.warning[0].value
+    assert "Choose a new password before you go on" in shown(member.warning[0].value)
 
 
 def test_facilitator_cannot_open_people_by_url(app_database, open_app, database):
@@ -220,7 +220,7 @@ def test_facilitator_cannot_open_people_by_url(app_database, open_app, database)
         make_user(session, role="facilitator", username="fay")
     at = signed_in_as(open_app(), "fay").run()
     at.switch_page("pages/people.py").run()
-    assert at.info[0].value == "This page is for administrators. If you need it, ask the programme team."
+    assert shown(at.info[0].value) == "This page is for administrators. If you need it, ask the programme team."
     assert not at.dataframe
 
 
@@ -228,7 +228,7 @@ def test_an_example_cookie_key_stops_the_app_with_a_clear_message(app_database, 
     monkeypatch.setenv("CTDASH_COOKIE_KEY", "some_key")
     at = open_app()
     assert not at.exception
-    assert "example value that anyone could know" in at.error[0].value
+    assert "example value that anyone could know" in shown(at.error[0].value)
     assert not at.text_input
 
 
@@ -254,7 +254,7 @@ def test_signing_out_in_one_tab_signs_out_the_other_tabs_of_that_browser(app_dat
     first_tab.button(key="sign_out").click().run()
     second_tab.run()
     assert not second_tab.session_state["authentication_status"]
-    assert "This sign-in has ended: you signed out" in second_tab.info[0].value
+    assert "This sign-in has ended: you signed out" in shown(second_tab.info[0].value)
 
 
 def test_changing_your_password_keeps_this_browser_signed_in(app_database, open_app, database):

@@ -8,7 +8,7 @@ from sqlalchemy import Engine, event
 
 from ctdash import users
 from tests.factories import make_user
-from tests.pages.conftest import signed_in_as
+from tests.pages.conftest import shown, signed_in_as
 
 pytestmark = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 
@@ -57,9 +57,9 @@ def test_an_add_whose_commit_answer_is_lost_still_shows_the_temporary_password(
     line_drops_after_a_commit["armed"] = True
     at.button(key="FormSubmitter:add-Add person").click().run()
     assert not at.exception
-    assert not at.error, at.error[0].value
-    assert "Noor Example can now sign in as noor" in at.success[0].value
-    assert "Temporary password for **noor**" in at.warning[0].value
+    assert not at.error, shown(at.error[0].value)
+    assert "Noor Example can now sign in as noor" in shown(at.success[0].value)
+    assert "Temporary password for **noor**" in shown(at.warning[0].value)
     with database() as session:
         assert users.user_id_of(session, "noor") is not None
 
@@ -70,7 +70,9 @@ def test_an_add_whose_commit_never_reached_the_server_says_so_keeps_the_form_and
     at = _add_noor(open_app, database)
     line_drops_after_a_commit.update(armed=True, reaches_server=False)
     at.button(key="FormSubmitter:add-Add person").click().run()
-    assert at.error[0].value.startswith("The dashboard cannot reach its database just now. Nothing you typed is lost")
+    assert shown(at.error[0].value).startswith(
+        "The dashboard cannot reach its database just now. Nothing you typed is lost"
+    )
     assert at.text_input(key="add_username").value == "noor"
     at.button(key="FormSubmitter:add-Add person").click().run()
-    assert "Noor Example can now sign in as noor" in at.success[0].value
+    assert "Noor Example can now sign in as noor" in shown(at.success[0].value)
