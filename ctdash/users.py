@@ -130,27 +130,29 @@ def get_account(session: Session, *, viewer: Viewer, user_id: int) -> Account:
     return _account(user)
 
 
-def credentials(session: Session, usernames: list[str]) -> dict:
-    """The mapping streamlit-authenticator expects, for the named accounts that are active.
+@dataclass(frozen=True)
+class SignInDetails:
+    """What checking a password needs about one active account."""
 
-    Only the people a run can be about are loaded (the one signed in, or the one signing in), so a
-    rerun costs the same however many accounts exist. Deactivated people are left out, so they
-    fail to sign in exactly like a wrong password would.
-    """
+    username: str
+    display_name: str
+    email: str | None
+    password_hash: str
+    role: Role
+
+
+def sign_in_details(session: Session, usernames: list[str]) -> list[SignInDetails]:
+    """The named accounts that are active; deactivated people are left out, so they fail to sign in
+    exactly like a wrong password would. Names that cannot be usernames (control characters) match none."""
     wanted = [normalise_username(name) for name in usernames if name and name.isprintable()]
-    found = session.scalars(select(User).where(User.active, User.username.in_(wanted))).all() if wanted else []
-    return {
-        "usernames": {
-            user.username: {
-                "name": user.display_name,
-                "email": user.email or "",
-                "password": user.password_hash,
-                "roles": [user.role.value],
-                "failed_login_attempts": 0,  # ctdash counts attempts itself (ctdash.sign_in)
-            }
-            for user in found
-        }
-    }
+    if not wanted:
+        return []
+    rows = session.execute(
+        select(User.username, User.display_name, User.email, User.password_hash, User.role).where(
+            User.active, User.username.in_(wanted)
+        )
+    ).all()
+    return [SignInDetails(*row) for row in rows]
 
 
 def list_users(session: Session, *, viewer: Viewer) -> pd.DataFrame:

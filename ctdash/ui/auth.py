@@ -74,7 +74,7 @@ def _adapt(authenticator: stauth.Authenticate, key: str) -> None:
         if not password:
             raise LoginError("Enter your password as well as your username.")
         with read_session() as session:
-            model.credentials["usernames"] = users.credentials(session, [name])["usernames"]
+            model.credentials["usernames"] = _credentials(session, [name])["usernames"]
 
         def check() -> bool:
             succeeded = bool(original(username, password, *args, **kwargs))
@@ -105,6 +105,23 @@ def _adapt(authenticator: stauth.Authenticate, key: str) -> None:
 
     controller.login = login
     cookie._token_encode = token
+
+
+def _credentials(session, usernames: list[str]) -> dict:
+    """The mapping streamlit-authenticator expects, for just the accounts a run can be about (the one
+    signed in, or the one signing in), so a rerun costs the same however many accounts exist."""
+    return {
+        "usernames": {
+            account.username: {
+                "name": account.display_name,
+                "email": account.email or "",
+                "password": account.password_hash,
+                "roles": [account.role.value],
+                "failed_login_attempts": 0,  # ctdash counts attempts itself (ctdash.sign_in)
+            }
+            for account in users.sign_in_details(session, usernames)
+        }
+    }
 
 
 def _remembered(key: str) -> tuple[bool, dict | None]:
@@ -142,7 +159,7 @@ def authenticate(sign_out_area) -> Viewer:
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     username = username or (payload["username"] if payload else None)
     with read_session() as session:
-        credentials = users.credentials(session, [username] if username else [])
+        credentials = _credentials(session, [username] if username else [])
     authenticator = stauth.Authenticate(
         credentials,
         cookie_name=COOKIE_NAME,

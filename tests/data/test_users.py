@@ -129,7 +129,7 @@ def test_admin_adds_a_member_of_cornwall_with_a_temporary_password(session):
     )
     assert account.partner_name == "Cornwall" and account.must_change_password
     assert temporary and passwords.password_matches(
-        temporary, users.credentials(session, ["kit"])["usernames"]["kit"]["password"]
+        temporary, users.sign_in_details(session, ["kit"])[0].password_hash
     )
     assert "kit: Member of Cornwall" in session.scalars(select(AuditEvent.summary)).all()
 
@@ -174,7 +174,7 @@ def test_a_deactivated_person_cannot_sign_in_and_their_session_ends(session):
     users.set_active(
         session, viewer=viewer_for(admin), user_id=member.id, active=False, expected_version=member.version
     )
-    assert member.username not in users.credentials(session, [member.username])["usernames"]
+    assert users.sign_in_details(session, [member.username]) == []
     assert users.active_account(session, member.id) is None
     assert _actions(session)[-1] == "user_deactivated"
 
@@ -268,14 +268,13 @@ def test_audit_csv_defuses_spreadsheet_formulas(session):
     assert "'=hyperlink" in csv and "\n=" not in csv
 
 
-def test_credentials_load_only_the_named_active_accounts(session):
+def test_sign_in_details_load_only_the_named_active_accounts(session):
     kit = make_user(session, username="kit")
     make_user(session, username="sam")
     make_user(session, username="gone", active=False)
-    loaded = users.credentials(session, ["KIT", "gone", "nobody"])["usernames"]
-    assert list(loaded) == ["kit"]
-    assert loaded["kit"]["roles"] == [kit.role.value]
-    assert users.credentials(session, [])["usernames"] == {}
+    loaded = users.sign_in_details(session, ["KIT", "gone", "nobody"])
+    assert [(details.username, details.role) for details in loaded] == [("kit", kit.role)]
+    assert users.sign_in_details(session, []) == []
 
 
 @pytest.mark.parametrize("name", ["\u200b\u200b", "\u2060", "Sam\u202eTaylor", "Sam\x00Taylor", "Sam\u200bTaylor"])

@@ -174,7 +174,7 @@ def test_password_change_through_my_account(app_database, open_app, database):
     at = _change_password(signed_in_as(open_app(), "kit").run(), new="Brand-New-Secret-7")
     assert "Your password is changed" in shown(at.success[0].value)
     with database() as session:
-        stored = users.credentials(session, ["kit"])["usernames"]["kit"]["password"]
+        stored = users.sign_in_details(session, ["kit"])[0].password_hash
     assert passwords.password_matches("Brand-New-Secret-7", stored)
 
 
