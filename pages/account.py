@@ -6,7 +6,8 @@ from ctdash import passwords, ui, users
 from ctdash.ui import auth
 from ctdash.ui.forms import EditForm
 
-DETAILS = EditForm("account_details", widgets=("account_name", "account_email"))
+DETAILS = EditForm("account_details", fields=("name", "email"), prefix="account")
+PASSWORD = EditForm("account_password", fields=("current", "new", "confirm"), prefix="account")
 
 viewer = ui.guard(__file__)
 account = ui.current_account()
@@ -20,24 +21,22 @@ status = st.empty()  # filled once the forms below are handled, so it never show
 left, right = st.columns(2, gap="large")
 with left, st.form("change_password", enter_to_submit=False):
     st.subheader("Change password")
-    current = st.text_input("Current password", type="password", key="account_current")
-    new = st.text_input("New password", type="password", key="account_new", help=passwords.PASSWORD_RULE)
-    confirm = st.text_input("New password again", type="password", key="account_confirm")
+    current = st.text_input("Current password", type="password", key=PASSWORD.widget("current"))
+    new = st.text_input("New password", type="password", key=PASSWORD.widget("new"), help=passwords.PASSWORD_RULE)
+    confirm = st.text_input("New password again", type="password", key=PASSWORD.widget("confirm"))
     change = st.form_submit_button("Change password", type="primary")
 with right, st.form("details", enter_to_submit=False):
     st.subheader("Your details")
     seen_version = DETAILS.seen_version(account.version)
-    display_name = st.text_input("Name shown to others", value=account.display_name, key="account_name")
-    email = st.text_input("Email", value=account.email or "", key="account_email")
+    display_name = st.text_input("Name shown to others", value=account.display_name, key=DETAILS.widget("name"))
+    email = st.text_input("Email", value=account.email or "", key=DETAILS.widget("email"))
     save = st.form_submit_button("Save details")
 
 if change:
-    with ui.open_session() as session:
+    with ui.open_session(PASSWORD) as session:
         users.change_own_password(
             session, viewer=viewer, current=current, new=new, confirm=confirm, keep_session=auth.session_id()
         )
-    for widget in ("account_current", "account_new", "account_confirm"):
-        del st.session_state[widget]
     ui.done(auth.PASSWORD_CHANGED)
 elif account.must_change_password:
     status.warning(

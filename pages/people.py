@@ -31,7 +31,7 @@ with change_tab:
         st.caption("No one to change yet.")
     else:
         labels = dict(zip(table["id"], table["Name"] + " (" + table["Username"] + ")", strict=True))
-        user_id = st.selectbox("Person", list(labels), format_func=labels.get, key="people_pick")
+        user_id = people.pick_person(labels)
         with ui.read_session() as session:
             account = users.get_account(session, viewer=viewer, user_id=int(user_id))
         editing = people.form_state(f"edit_{account.id}")

@@ -17,8 +17,7 @@ FIELDS = ("name", "email", "username", "role", "partner")
 
 def form_state(key: str, *, with_password: bool = False) -> EditForm:
     """The person form ``key``: its fields, cleared after a save, versions checked as first seen."""
-    fields = FIELDS + (("password",) if with_password else ())
-    return EditForm(key, widgets=tuple(f"{key}_{field}" for field in fields))
+    return EditForm(key, fields=FIELDS + (("password",) if with_password else ()))
 
 
 def people_table(table: pd.DataFrame) -> None:
@@ -35,6 +34,21 @@ def people_table(table: pd.DataFrame) -> None:
     )
 
 
+PICKED = "_ctdash_people_picked"
+
+
+def pick_person(labels: dict[int, str]) -> int:
+    """Choose whom to change. The choice is kept by id: renaming someone changes the labels, which
+    makes Streamlit draw the select box anew, and it would otherwise jump back to the first person."""
+    ids = list(labels)
+    picked = st.session_state.get(PICKED)
+    user_id = st.selectbox(
+        "Person", ids, index=ids.index(picked) if picked in ids else 0, format_func=labels.get, key="people_pick"
+    )
+    st.session_state[PICKED] = user_id
+    return int(user_id)
+
+
 def person_form(
     form: EditForm,
     *,
@@ -49,19 +63,21 @@ def person_form(
     with st.form(key, enter_to_submit=False):
         left, right = st.columns(2)
         values = {
-            "display_name": left.text_input("Name", value=account.display_name if account else "", key=f"{key}_name"),
+            "display_name": left.text_input(
+                "Name", value=account.display_name if account else "", key=form.widget("name")
+            ),
             "email": right.text_input(
-                "Email (optional)", value=(account.email or "") if account else "", key=f"{key}_email"
+                "Email (optional)", value=(account.email or "") if account else "", key=form.widget("email")
             ),
         }
         if account is None:
-            values["username"] = left.text_input("Username", key=f"{key}_username", help=users.USERNAME_RULE)
+            values["username"] = left.text_input("Username", key=form.widget("username"), help=users.USERNAME_RULE)
         values["role"] = right.selectbox(
             "Role",
             roles,
             index=roles.index(account.role) if account else roles.index(Role.MEMBER),
             format_func=users.ROLE_LABELS.get,
-            key=f"{key}_role",
+            key=form.widget("role"),
         )
         partner_ids = list(partners)
         current = account.partner_id if account and account.partner_id in partners else None
@@ -71,14 +87,14 @@ def person_form(
             index=partner_ids.index(current) if current else None,
             format_func=partners.get,
             placeholder="Choose a partner service",
-            key=f"{key}_partner",
+            key=form.widget("partner"),
         )
         if with_password:
             values["password"] = (
                 right.text_input(
                     "Password (leave empty to generate a temporary one)",
                     type="password",
-                    key=f"{key}_password",
+                    key=form.widget("password"),
                     help=passwords.PASSWORD_RULE,
                 )
                 or None
