@@ -147,6 +147,11 @@ class Partner(Base):
     latitude: Mapped[float | None] = mapped_column(Float)
     longitude: Mapped[float | None] = mapped_column(Float)
     website: Mapped[str | None] = mapped_column(String(300))
+    # What the service says about itself on its profile page (markdown, sanitised on the way out).
+    profile_text: Mapped[str | None] = mapped_column(Text)
+    # Shown to signed-in people only.
+    contact_name: Mapped[str | None] = mapped_column(String(200))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1", index=True)
     is_example: Mapped[example_flag]
     created_at: Mapped[created]
