@@ -27,6 +27,7 @@ ACTIONS = {
     "user_reactivated": "User reactivated",
     "password_changed": "Password changed",
     "password_reset": "Password reset",
+    "partner_changed": "Partner service changed",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }

@@ -2,7 +2,8 @@
 
 - Pages: who may open each file in ``pages/``, checked by the page itself on every run (``ui.guard``).
 - Rows: which findings a viewer may see (``visible_findings``, a WHERE clause every read adds).
-- Actions: who may manage people or read the audit log (``require``), checked by the services.
+- Actions: who may manage people, read the audit log or edit partner services (``require``), checked by
+  the services.
 """
 
 from __future__ import annotations
@@ -87,15 +88,28 @@ def menu(viewer: Viewer, *, setup_needed: bool) -> list[PageRule]:
 
 # --- actions -----------------------------------------------------------------------------------
 
+STAFF = frozenset({Role.FACILITATOR.value, Role.ADMIN.value})
 MANAGE_PEOPLE = "manage people"
 READ_AUDIT_LOG = "read the audit log"
-ACTIONS = {MANAGE_PEOPLE: ADMINS, READ_AUDIT_LOG: ADMINS}
+EDIT_PARTNERS = "edit partner services"
+ACTIONS = {MANAGE_PEOPLE: ADMINS, READ_AUDIT_LOG: ADMINS, EDIT_PARTNERS: STAFF}
+ACTOR_NAMES = {ADMINS: "administrators", STAFF: "facilitators and administrators"}
 
 
 def require(viewer: Viewer, action: str) -> None:
     """Raise PermissionDenied unless ``viewer`` may do ``action`` (one of ``ACTIONS``)."""
     if role_of(viewer) not in ACTIONS[action]:
-        raise PermissionDenied(f"Only administrators can {action}.")
+        raise PermissionDenied(f"Only {ACTOR_NAMES[ACTIONS[action]]} can {action}.")
+
+
+def require_own_partner_or_staff(viewer: Viewer, partner_id: int) -> None:
+    """A service's own profile is changed by its members, facilitators and administrators."""
+    if viewer.role is None:
+        raise PermissionDenied("Sign in to change your service's profile.")
+    if role_of(viewer) in STAFF:
+        return
+    if viewer.role != Role.MEMBER or viewer.partner_id != partner_id:
+        raise PermissionDenied("You can change the profile of your own service only.")
 
 
 def require_own_or_admin(viewer: Viewer, user_id: int) -> None:
