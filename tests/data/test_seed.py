@@ -80,3 +80,19 @@ def test_programme_facts_name_the_partners_of_the_working_group():
     assert programme.lead == "Hertfordshire Music Service"
     assert programme.action_research_since == 2018
     assert set(programme.working_group_partners) == {"Music Mark", "Youth Music"}
+
+
+def test_seeding_never_brings_back_or_changes_an_archived_or_renamed_service(session):
+    seed(session)
+    hull = session.scalars(select(Partner).where(Partner.slug == "hull")).one()
+    luton = session.scalars(select(Partner).where(Partner.slug == "luton")).one()
+    hull.active = False
+    luton.name = "Luton Music Hub"
+    session.flush()
+    report = seed(session)
+    session.expire_all()
+    assert report.partners_added == 0
+    assert session.scalar(select(func.count()).select_from(Partner)) == 15
+    assert session.scalars(select(Partner.active).where(Partner.slug == "hull")).one() is False
+    assert session.scalars(select(Partner.name).where(Partner.slug == "luton")).one() == "Luton Music Hub"
+    assert session.scalar(select(func.count()).select_from(Partner).where(Partner.name == "Luton")) == 0
