@@ -31,10 +31,13 @@ class PageRule:
     icon: str
     audience: frozenset[str]
     only_before_setup: bool = False  # the first-run form: shown only while no account exists
+    in_menu: bool = True  # False: reached from other pages (a partner's profile), not listed
 
 
 PAGES: tuple[PageRule, ...] = (
     PageRule("home.py", "Home", ":material/home:", EVERYONE),
+    PageRule("partners.py", "Partner map", ":material/map:", EVERYONE),
+    PageRule("partner.py", "Partner profile", ":material/apartment:", EVERYONE, in_menu=False),
     PageRule("setup.py", "First-run setup", ":material/rocket_launch:", EVERYONE, only_before_setup=True),
     PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
     PageRule("account.py", "My account", ":material/account_circle:", SIGNED_IN),
@@ -83,7 +86,7 @@ def menu(viewer: Viewer, *, setup_needed: bool) -> list[PageRule]:
     """The pages to list in the sidebar for this viewer."""
     if setup_needed:
         return [rule for rule in PAGES if rule.file in ("home.py", "setup.py")]
-    return [rule for rule in PAGES if not rule.only_before_setup and role_of(viewer) in rule.audience]
+    return [rule for rule in PAGES if rule.in_menu and not rule.only_before_setup and role_of(viewer) in rule.audience]
 
 
 # --- actions -----------------------------------------------------------------------------------

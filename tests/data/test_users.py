@@ -128,9 +128,7 @@ def test_admin_adds_a_member_of_cornwall_with_a_temporary_password(session):
         partner_id=cornwall_id,
     )
     assert account.partner_name == "Cornwall" and account.must_change_password
-    assert temporary and passwords.password_matches(
-        temporary, users.sign_in_details(session, ["kit"])[0].password_hash
-    )
+    assert temporary and passwords.password_matches(temporary, users.sign_in_details(session, ["kit"])[0].password_hash)
     assert "kit: Member of Cornwall" in session.scalars(select(AuditEvent.summary)).all()
 
 

@@ -21,6 +21,8 @@ EVERYONE, SIGNED_IN = set(ROLES), {"member", "facilitator", "admin"}
 # Who may open each page once setup is done (setup.py is only for a database with no accounts).
 EXPECTED = {
     "home.py": EVERYONE,
+    "partners.py": EVERYONE,
+    "partner.py": EVERYONE,
     "setup.py": set(),
     "sign_in.py": {"anonymous"},
     "account.py": SIGNED_IN,
@@ -29,6 +31,8 @@ EXPECTED = {
 }
 TITLES = {
     "home.py": "Changing Tracks: inclusion dashboard",
+    "partners.py": "Partner services",
+    "partner.py": "Partner profile",
     "setup.py": "Welcome to ctdash",
     "sign_in.py": "Sign in",
     "account.py": "My account",

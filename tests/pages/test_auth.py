@@ -42,7 +42,7 @@ def test_setup_ends_with_only_the_success_message_and_a_sign_in_link(app_databas
     ]
     assert not at.text_input and not at.info, "the form and the 'setup is complete' refusal are gone"
     assert _main_links(at) == ["Sign in"]
-    assert _menu(at) == ["Home", "Sign in"], "the sidebar no longer offers setup"
+    assert _menu(at) == ["Home", "Partner map", "Sign in"], "the sidebar no longer offers setup"
 
 
 def test_setup_is_not_offered_once_an_account_exists(app_database, open_app):
@@ -97,7 +97,7 @@ def test_sign_in_with_the_right_password(app_database, open_app, database):
     assert "Welcome, Ada Admin" in shown(at.success[0].value)
     at.run()
     assert "Signed in as **Ada Admin**" in _sidebar_text(at)
-    assert _menu(at) == ["Home", "My account", "People", "Audit log"]
+    assert _menu(at) == ["Home", "Partner map", "My account", "People", "Audit log"]
 
 
 def test_wrong_password_gets_a_message_that_reveals_nothing(app_database, open_app, database):
@@ -210,7 +210,7 @@ def test_admin_adds_a_member_of_cornwall_who_sees_member_pages(app_database, ope
 
     member = sign_in(open_app(), "kit", temporary)
     member.run()
-    assert _menu(member) == ["Home", "My account"]
+    assert _menu(member) == ["Home", "Partner map", "My account"]
     assert "Cornwall" in _sidebar_text(member)
     assert "Choose a new password before you go on" in shown(member.warning[0].value)
 
