@@ -35,5 +35,7 @@ def restrict_sqlite_files(path: Path) -> None:
         try:
             if file.exists() and file.stat().st_mode & 0o777 != OWNER_ONLY:
                 file.chmod(OWNER_ONLY)
+        except FileNotFoundError:
+            pass  # a companion another process's SQLite removed meanwhile
         except PermissionError:
             log.warning("cannot make %s owner-only: it belongs to another user; check its permissions", file)
