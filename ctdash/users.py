@@ -19,6 +19,7 @@ from ctdash.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ctdash.models import Partner, Role, User
 from ctdash.passwords import check_password_strength, hash_password, password_matches, temporary_password
 from ctdash.sign_in import normalise_username
+from ctdash.text import clean_text
 from ctdash.viewer import Viewer
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{2,39}$")
@@ -77,14 +78,7 @@ def check_email(text: str | None) -> str | None:
 
 def check_display_name(text: str) -> str:
     """A name as others will see it: NFC, single spaces, no invisible or direction-changing characters."""
-    name = " ".join(unicodedata.normalize("NFC", text or "").split())
-    if len(name) > MAX_NAME_LENGTH:
-        raise InvalidInput(f"That name is {len(name):,} characters long; keep it to {MAX_NAME_LENGTH}.")
-    if any(unicodedata.category(character) in ("Cc", "Cf", "Co", "Cs", "Cn") for character in name):
-        raise InvalidInput(
-            "That name contains invisible or control characters (such as a text-direction override); "
-            "type it again using letters, spaces and punctuation only."
-        )
+    name = clean_text(text, field="That name", limit=MAX_NAME_LENGTH) or ""
     if not any(character.isalnum() for character in name):
         raise InvalidInput("Enter a name to show to others, such as 'Sam Taylor'.")
     return name
