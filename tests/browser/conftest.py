@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from ctdash import db, users
+from ctdash.config import Settings, cookie_key
 from ctdash.seed import initialise
 from ctdash.ui.auth import COOKIE_NAME
 from tests.browser.server import CHROMIUM, CHROMIUM_ARGS, PROJECT_DIR, streamlit_server
@@ -76,6 +77,7 @@ def serve_with_people(folder: Path, people: dict[str, Person]) -> Iterator[App]:
     """The app on a fresh database in ``folder`` with these accounts (password ``PASSWORD``;
     members belong to Cornwall), made before any browser starts."""
     database_url = seeded_database(folder)
+    cookie_key(Settings(database_url=database_url))  # made now, so tests can read it before any page has run
     engine = db.make_engine(database_url)
     made = {}
     try:
