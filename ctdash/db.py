@@ -308,7 +308,7 @@ def _note_changed_areas(session: Session, _flush_context) -> None:
     session.info[_WROTE] = True
     pending = session.info.setdefault(_PENDING_AREAS, set())
     for row in session.new | session.dirty | session.deleted:
-        if session.dirty and row in session.dirty and not session.is_modified(row, include_collections=True):
+        if row in session.dirty and not session.is_modified(row, include_collections=True):
             continue
         pending.update(_AREAS_OF.get(type(row), AREAS))
 

@@ -149,9 +149,10 @@ def map_rows(
             current[partner_id] = (rank, title, stage.value)
 
     rows = []
+    shows_projects = permissions.sees_working_group_work(viewer)
     for row in partners:
         held = roles.get(row.id, set())
-        _, title, stage = current.get(row.id, (None, None, None))
+        _, title, stage = current.get(row.id, (None, None, None)) if shows_projects else (None, None, None)
         rows.append(
             {
                 "id": row.id,
@@ -293,12 +294,14 @@ def profile(session: Session, *, viewer: Viewer, partner_id: int) -> PartnerProf
         projects=[
             ProjectLine(project.id, project.cycle, project.title, project.stage.value, [t.name for t in project.themes])
             for project in projects
-        ],
+        ]
+        if permissions.sees_working_group_work(viewer)
+        else [],
         findings=[
             FindingLine(row.id, row.title, row.kind.value, row.published_at, row.visibility.value) for row in findings
         ],
-        contact_name=partner.contact_name if viewer.signed_in else None,
-        contact_email=partner.contact_email if viewer.signed_in else None,
+        contact_name=partner.contact_name if permissions.sees_working_group_work(viewer) else None,
+        contact_email=partner.contact_email if permissions.sees_working_group_work(viewer) else None,
     )
 
 

@@ -121,6 +121,12 @@ def require_own_or_admin(viewer: Viewer, user_id: int) -> None:
         raise PermissionDenied("You can only see your own account.")
 
 
+def sees_working_group_work(viewer: Viewer) -> bool:
+    """Research projects and contacts are the working group's: visitors see names, places, roles and
+    public findings only."""
+    return viewer.signed_in
+
+
 # --- rows --------------------------------------------------------------------------------------
 
 

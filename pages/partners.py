@@ -5,11 +5,11 @@ import streamlit as st
 from ctdash import partners, ui
 from ctdash.ui import partner_views
 
-viewer = ui.guard(__file__)
+ui.guard(__file__)
 st.title("Partner services")
 st.caption("The music services of Changing Tracks and the National Music Services Working Group for Inclusion.")
 choices = ui.read(partners.filter_choices)
 chosen = partner_views.filters(choices)
-rows = partner_views.for_viewer(ui.read(partners.map_rows, **chosen), viewer)
+rows = ui.read(partners.map_rows, **chosen)
 partner_views.map_and_picker(rows)
 partner_views.partner_table(rows)

@@ -20,7 +20,10 @@ with add_tab:
     adding = people.form_state("add", with_password=True)
     values = people.person_form(adding, partners=partners, submit="Add person", with_password=True)
     if values:
-        created = lambda session: users.user_id_of(session, values["username"]) is not None  # noqa: E731
+
+        def created(session) -> bool:  # after a commit cut off by the database going away
+            return users.user_id_of(session, values["username"]) is not None
+
         with ui.open_session(adding, saved=created) as session:
             account, temporary = users.create_user(session, viewer=viewer, **values)
         people.remember_temporary_password(account.username, temporary)

@@ -35,13 +35,6 @@ def filters(choices) -> dict:
     return {"role": role, "cycle": cycle, "theme": theme, "region": region}
 
 
-def for_viewer(rows: pd.DataFrame, viewer: Viewer) -> pd.DataFrame:
-    """Research projects are the working group's: visitors see names, places, roles and public findings only."""
-    if viewer.signed_in:
-        return rows
-    return rows.assign(current_project=None, current_stage=None)
-
-
 def map_and_picker(rows: pd.DataFrame) -> None:
     """The map, its legend and a select box; choosing a partner either way opens its profile."""
     if rows.empty:
@@ -62,21 +55,21 @@ def map_and_picker(rows: pd.DataFrame) -> None:
     chosen = partner_map.selected_partner(event)
     with right:
         st.markdown(partner_map.LEGEND)
-        names = dict(zip(rows["id"].astype(int), rows["name"], strict=True))
-        picked = st.selectbox(
-            "Open a partner's profile",
-            list(names),
-            index=None,
-            format_func=names.get,
-            placeholder="Choose a partner service",
-            key="map_pick",
-        )
+        picked = _pick(rows, "Open a partner's profile", key="map_pick")
         missing = int((rows["latitude"].isna() | rows["longitude"].isna()).sum())
         if missing:
             st.caption(f"{missing} partner service(s) have no position yet and are listed in the table only.")
     chosen = chosen or picked
     if chosen is not None:
         st.switch_page(PROFILE_PAGE, query_params={"id": str(chosen)})
+
+
+def _pick(rows: pd.DataFrame, label: str, *, key: str) -> int | None:
+    """A select box of the partners in ``rows``, by id, empty until someone chooses."""
+    names = dict(zip(rows["id"].astype(int), rows["name"], strict=True))
+    return st.selectbox(
+        label, list(names), index=None, format_func=names.get, placeholder="Choose a partner service", key=key
+    )
 
 
 def partner_table(rows: pd.DataFrame) -> None:
@@ -96,25 +89,17 @@ def partner_table(rows: pd.DataFrame) -> None:
 def partner_from_url(rows: pd.DataFrame) -> int | None:  # noqa: RET503 - st.rerun() never returns
     """The partner named by ``?id=`` in the URL; a missing, forged or unknown id gets a notice and a picker."""
     raw = st.query_params.get("id")
-    names = dict(zip(rows["id"].astype(int), rows["name"], strict=True))
     if raw is not None:
         try:
             partner_id = int(raw)
         except ValueError:
             partner_id = None
-        if partner_id in names:
+        if partner_id in set(rows["id"].astype(int)):
             return partner_id
     st.title("Partner profile")
     if raw is not None:
         st.info("That link does not name a partner service we know. Choose one below.", icon=":material/help:")
-    picked = st.selectbox(
-        "Partner service",
-        list(names),
-        index=None,
-        format_func=names.get,
-        placeholder="Choose a partner service",
-        key="profile_pick",
-    )
+    picked = _pick(rows, "Partner service", key="profile_pick")
     if picked is not None:
         st.query_params["id"] = str(picked)
         st.rerun()  # drawn again from the URL, which can now be shared

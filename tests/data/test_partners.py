@@ -15,14 +15,19 @@ from ctdash.models import (
     PartnerRole,
     PartnerRoleKind,
     ProjectStage,
+    Role,
     Theme,
     Visibility,
 )
 from ctdash.seed import seed
-from ctdash.viewer import ANONYMOUS
+from ctdash.viewer import ANONYMOUS, Viewer
 from tests.factories import make_finding, make_partner, make_project, make_user, viewer_for
 
 PUBLISHED = FindingStatus.PUBLISHED
+
+
+# Research projects are shown to signed-in people only (permissions.sees_working_group_work).
+SIGNED_IN = Viewer(role=Role.FACILITATOR, name="A facilitator")
 
 
 def _admin(session):
@@ -141,7 +146,7 @@ def test_archived_partners_are_hidden_unless_the_cycle_reaches_back_to_them(sess
     project = make_project(session, archived, cycle="2022-23", stage=ProjectStage.COMPLETE)
     assert archived.id not in _ids(partners.map_rows(session, viewer=ANONYMOUS))
     assert archived.id not in _ids(partners.map_rows(session, viewer=ANONYMOUS, cycle="2023-24"))
-    back_then = partners.map_rows(session, viewer=ANONYMOUS, cycle="2022-23")
+    back_then = partners.map_rows(session, viewer=SIGNED_IN, cycle="2022-23")
     assert _row(back_then, archived)["current_project"] == project.title
 
 
@@ -150,7 +155,7 @@ def test_current_project_is_the_unfinished_one_of_the_latest_cycle(session):
     make_project(session, partner, cycle="2023-24", title="Old", stage=ProjectStage.DATA_COLLECTION)
     make_project(session, partner, cycle="2024-25", title="Done", stage=ProjectStage.COMPLETE)
     make_project(session, partner, cycle="2024-25", title="Going", stage=ProjectStage.ANALYSIS)
-    row = _row(partners.map_rows(session, viewer=ANONYMOUS), partner)
+    row = _row(partners.map_rows(session, viewer=SIGNED_IN), partner)
     assert (row["current_project"], row["current_stage"]) == ("Going", "analysis")
 
 
@@ -158,13 +163,13 @@ def test_current_project_falls_back_to_the_latest_when_all_are_complete(session)
     partner = make_partner(session)
     make_project(session, partner, cycle="2023-24", title="Older", stage=ProjectStage.COMPLETE)
     make_project(session, partner, cycle="2024-25", title="Latest", stage=ProjectStage.COMPLETE)
-    row = _row(partners.map_rows(session, viewer=ANONYMOUS), partner)
+    row = _row(partners.map_rows(session, viewer=SIGNED_IN), partner)
     assert (row["current_project"], row["current_stage"]) == ("Latest", "complete")
 
 
 def test_a_partner_without_projects_has_no_current_project(session):
     partner = make_partner(session)
-    row = _row(partners.map_rows(session, viewer=ANONYMOUS), partner)
+    row = _row(partners.map_rows(session, viewer=SIGNED_IN), partner)
     assert row["current_project"] is None and row["current_stage"] is None
 
 
@@ -243,7 +248,7 @@ def test_profile_lists_roles_and_projects_newest_cycle_first(session):
     later = make_project(session, hull, cycle="2024-25", title="Later")
     later.themes.append(_theme(session))
     session.flush()
-    seen = partners.profile(session, viewer=ANONYMOUS, partner_id=hull.id)
+    seen = partners.profile(session, viewer=SIGNED_IN, partner_id=hull.id)
     assert [line.role_label for line in seen.roles] == ["Action research partner", "Working-group member"]
     assert [line.title for line in seen.projects] == ["Later", "Earlier"]
     assert seen.projects[0].themes == ["Socio-economic disadvantage"]
@@ -389,3 +394,11 @@ def test_editing_an_unknown_partner_says_so(session):
         partners.update_profile_text(
             session, viewer=_admin(session), partner_id=987654, expected_version=1, profile_text="x"
         )
+
+
+def test_visitors_see_no_research_projects_on_the_map_or_a_profile(session):
+    partner = make_partner(session)
+    make_project(session, partner, cycle="2024-25", title="Going", stage=ProjectStage.ANALYSIS)
+    row = _row(partners.map_rows(session, viewer=ANONYMOUS), partner)
+    assert (row["current_project"], row["current_stage"]) == (None, None)
+    assert partners.profile(session, viewer=ANONYMOUS, partner_id=partner.id).projects == []
