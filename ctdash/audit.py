@@ -28,6 +28,9 @@ ACTIONS = {
     "password_changed": "Password changed",
     "password_reset": "Password reset",
     "partner_changed": "Partner service changed",
+    "project_created": "Research project created",
+    "project_changed": "Research project changed",
+    "project_stage_changed": "Research project moved",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }

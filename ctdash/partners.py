@@ -222,6 +222,7 @@ class FindingLine:
     kind: str
     published_at: dt.datetime | None
     visibility: str
+    status: str = FindingStatus.PUBLISHED.value
 
 
 @dataclass(frozen=True)

@@ -105,14 +105,14 @@ def require(viewer: Viewer, action: str) -> None:
         raise PermissionDenied(f"Only {ACTOR_NAMES[ACTIONS[action]]} can {action}.")
 
 
-def require_own_partner_or_staff(viewer: Viewer, partner_id: int) -> None:
-    """A service's own profile is changed by its members, facilitators and administrators."""
+def require_own_partner_or_staff(viewer: Viewer, partner_id: int, *, what: str = "profile") -> None:
+    """A service's own profile and projects are changed by its members, facilitators and administrators."""
     if viewer.role is None:
-        raise PermissionDenied("Sign in to change your service's profile.")
+        raise PermissionDenied(f"Sign in to change your service's {what}.")
     if role_of(viewer) in STAFF:
         return
     if viewer.role != Role.MEMBER or viewer.partner_id != partner_id:
-        raise PermissionDenied("You can change the profile of your own service only.")
+        raise PermissionDenied(f"You can change the {what} of your own service only.")
 
 
 def require_own_or_admin(viewer: Viewer, user_id: int) -> None:

@@ -1,0 +1,527 @@
+"""Research projects: the status board, one project's page, and creating and changing projects.
+
+Projects are the working group's own work: every read here is for signed-in people only, and the
+services check it themselves. Members create and edit their own service's projects; facilitators
+and administrators any project. Every change is audited (the project's history) and checked
+against the version the person saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from ctdash import audit, clock, permissions
+from ctdash.db import FINDINGS, RESEARCH, reads
+from ctdash.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from ctdash.models import (
+    AuditEvent,
+    Finding,
+    Partner,
+    Project,
+    ProjectStage,
+    Theme,
+    project_themes,
+)
+from ctdash.partners import FindingLine
+from ctdash.text import clean_text
+from ctdash.viewer import Viewer
+
+STAGES = tuple(ProjectStage)  # the board's columns, in order
+FIRST_CYCLE_YEAR = 2018  # Changing Tracks has funded action research since 2018-19
+BOARD_COLUMNS = [
+    "id",
+    "partner_id",
+    "partner",
+    "title",
+    "cycle",
+    "stage",
+    "themes",
+    "start_date",
+    "end_date",
+    "updated_at",
+    "version",
+    "is_example",
+]
+MAX_TITLE = 200
+MAX_QUESTION = 2000
+MAX_SUMMARY = 5000
+MAX_LEAD = 200
+EARLIEST_DATE = dt.date(FIRST_CYCLE_YEAR, 1, 1)
+LATEST_DATE = dt.date(2100, 12, 31)
+
+# --- cycles -------------------------------------------------------------------------------------
+
+_CYCLE = re.compile(r"^(?:ay\s*)?(\d{2}|\d{4})\s*(?:[-/–—_]|\s+to\s+|\s+)\s*(\d{2}|\d{4})$", re.IGNORECASE)
+CYCLE_HINT = "write the academic year like 2024-25"
+
+
+def latest_cycle_year(today: dt.date | None = None) -> int:
+    """The first year of the latest cycle a project may be planned for: next academic year."""
+    today = today or clock.now().date()
+    return today.year + 1
+
+
+def normalise_cycle(value: object) -> str:
+    """A research cycle as ``2024-25``, from the ways people write it.
+
+    Accepts 2024-25, 2024/25, 2024-2025, 2024 to 2025, 24/25, "2024 25" and a lone starting year
+    (2024 or 2024.0 from a spreadsheet cell). Refuses years that do not follow each other, and
+    cycles before Changing Tracks began (2018-19) or after next year's.
+    """
+    if isinstance(value, bool) or value is None:
+        raise InvalidInput(f"Enter the research cycle: {CYCLE_HINT}.")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if not text:
+        raise InvalidInput(f"Enter the research cycle: {CYCLE_HINT}.")
+    if re.fullmatch(r"\d{4}", text):
+        first = int(text)
+    else:
+        match = _CYCLE.match(text)
+        if match is None:
+            raise InvalidInput(f"{text[:40]!r} is not a research cycle: {CYCLE_HINT}.")
+        start, end = match.groups()
+        first = int(start) if len(start) == 4 else 2000 + int(start)
+        second = int(end) if len(end) == 4 else (first // 100) * 100 + int(end)
+        if second != first + 1:
+            raise InvalidInput(
+                f"{text[:40]!r} is not a research cycle: its years must follow each other; {CYCLE_HINT}."
+            )
+    if not FIRST_CYCLE_YEAR <= first <= latest_cycle_year():
+        raise InvalidInput(
+            f"{text[:40]!r} is outside the programme: cycles run from {FIRST_CYCLE_YEAR}-"
+            f"{(FIRST_CYCLE_YEAR + 1) % 100:02d} to {latest_cycle_year()}-{(latest_cycle_year() + 1) % 100:02d}."
+        )
+    return f"{first}-{(first + 1) % 100:02d}"
+
+
+def cycles_offered(today: dt.date | None = None) -> list[str]:
+    """Every cycle a project can be in, newest first, for select boxes."""
+    return [f"{year}-{(year + 1) % 100:02d}" for year in range(latest_cycle_year(today), FIRST_CYCLE_YEAR - 1, -1)]
+
+
+def stage_of(value: object) -> ProjectStage:
+    """A stage from its value or a spelling people use: 'Data collection', 'sharing_findings', 'Complete'."""
+    if isinstance(value, ProjectStage):
+        return value
+    text = re.sub(r"[\s_-]+", " ", str(value or "")).strip().lower()
+    if not text:
+        raise InvalidInput("Choose the project's stage.")
+    aliases = {"completed": "complete", "sharing": "sharing findings", "data gathering": "data collection"}
+    try:
+        return ProjectStage(aliases.get(text, text))
+    except ValueError:
+        names = ", ".join(stage.value for stage in STAGES)
+        raise InvalidInput(f"{str(value)[:40]!r} is not a stage; use one of: {names}.") from None
+
+
+# --- the board ----------------------------------------------------------------------------------
+
+
+def _require_signed_in(viewer: Viewer) -> None:
+    if not permissions.sees_working_group_work(viewer):
+        raise NotFound("Research projects are shared within the working group. Sign in to see them.")
+
+
+@reads(RESEARCH)
+def board(
+    session: Session,
+    *,
+    viewer: Viewer,
+    cycle: str | None = None,
+    partner_id: int | None = None,
+    theme: str | None = None,
+    stage: str | None = None,
+) -> pd.DataFrame:
+    """One row per project matching the filters, newest cycle first; columns ``BOARD_COLUMNS``."""
+    _require_signed_in(viewer)
+    query = select(
+        Project.id,
+        Project.partner_id,
+        Partner.name.label("partner"),
+        Project.title,
+        Project.cycle,
+        Project.stage,
+        Project.start_date,
+        Project.end_date,
+        Project.updated_at,
+        Project.version,
+        Project.is_example,
+    ).join(Partner, Partner.id == Project.partner_id)
+    if cycle:
+        query = query.where(Project.cycle == cycle)
+    if partner_id is not None:
+        query = query.where(Project.partner_id == partner_id)
+    if theme:
+        query = query.where(
+            Project.id.in_(
+                select(project_themes.c.project_id)
+                .join(Theme, Theme.id == project_themes.c.theme_id)
+                .where(Theme.slug == theme)
+            )
+        )
+    if stage:
+        query = query.where(Project.stage == stage_of(stage))
+    rows = session.execute(query.order_by(Project.cycle.desc(), Partner.name, Project.title, Project.id)).all()
+    if not rows:
+        return pd.DataFrame(columns=BOARD_COLUMNS)
+    themes: dict[int, list[str]] = {}
+    for project_id, name in session.execute(
+        select(project_themes.c.project_id, Theme.name)
+        .join(Theme, Theme.id == project_themes.c.theme_id)
+        .where(project_themes.c.project_id.in_([row.id for row in rows]))
+        .order_by(Theme.position, Theme.id)
+    ):
+        themes.setdefault(project_id, []).append(name)
+    frame = pd.DataFrame(
+        [
+            {
+                **row._asdict(),
+                "stage": row.stage.value,
+                "themes": themes.get(row.id, []),
+                "is_example": bool(row.is_example),
+            }
+            for row in rows
+        ],
+        columns=BOARD_COLUMNS,
+    )
+    return frame
+
+
+@dataclass(frozen=True)
+class BoardChoices:
+    cycles: list[str]  # cycles with projects, newest first
+    partners: dict[int, str]  # id -> name, every service (archived too: they keep past projects)
+    themes: dict[str, str]  # slug -> name
+
+
+@reads(RESEARCH)
+def board_choices(session: Session, *, viewer: Viewer) -> BoardChoices:
+    """What the board can be filtered by, and what a project form can choose from."""
+    _require_signed_in(viewer)
+    cycles = session.scalars(select(Project.cycle).distinct()).all()
+    partners = session.execute(select(Partner.id, Partner.name).order_by(Partner.name))
+    themes = session.execute(select(Theme.slug, Theme.name).where(Theme.active).order_by(Theme.position, Theme.id))
+    return BoardChoices(
+        cycles=sorted(cycles, reverse=True),
+        partners={row.id: row.name for row in partners},
+        themes={row.slug: row.name for row in themes},
+    )
+
+
+def summary(frame: pd.DataFrame) -> dict[str, list[tuple[str, int]]]:
+    """Projects per stage (every stage, in board order), per cycle (oldest first) and per theme (most first)."""
+    stages = Counter(frame["stage"]) if not frame.empty else Counter()
+    cycles = Counter(frame["cycle"]) if not frame.empty else Counter()
+    themes = Counter(name for names in frame["themes"] for name in names) if not frame.empty else Counter()
+    return {
+        "stage": [(stage.value, stages.get(stage.value, 0)) for stage in STAGES],
+        "cycle": sorted(cycles.items()),
+        "theme": sorted(themes.items(), key=lambda item: (-item[1], item[0])),
+    }
+
+
+# --- one project --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryLine:
+    at: dt.datetime
+    who: str
+    what: str
+
+
+@dataclass(frozen=True)
+class ProjectDetail:
+    id: int
+    partner_id: int
+    partner: str
+    cycle: str
+    title: str
+    research_question: str | None
+    themes: dict[str, str]  # slug -> name
+    stage: str
+    start_date: dt.date | None
+    end_date: dt.date | None
+    lead_contact: str | None
+    summary: str | None
+    is_example: bool
+    version: int
+    updated_at: dt.datetime
+    findings: list[FindingLine]  # the findings the viewer may see, newest first
+    history: list[HistoryLine]  # newest first
+
+
+@reads(RESEARCH, FINDINGS)
+def detail(session: Session, *, viewer: Viewer, project_id: int) -> ProjectDetail:
+    """Everything the project page shows: the project, its findings the viewer may see, its history."""
+    _require_signed_in(viewer)
+    project = session.scalar(
+        select(Project)
+        .where(Project.id == project_id)
+        .options(selectinload(Project.themes), selectinload(Project.partner))
+    )
+    if project is None:
+        raise NotFound("That research project does not exist; choose one from the research status board.")
+    findings = session.execute(
+        select(Finding.id, Finding.title, Finding.kind, Finding.published_at, Finding.visibility, Finding.status)
+        .where(Finding.project_id == project_id, permissions.visible_findings(viewer))
+        .order_by(Finding.published_at.desc().nulls_last(), Finding.id.desc())
+    ).all()
+    history = session.execute(
+        select(AuditEvent.at, AuditEvent.actor, AuditEvent.summary)
+        .where(AuditEvent.entity_type == "project", AuditEvent.entity_id == project_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+    ).all()
+    return ProjectDetail(
+        id=project.id,
+        partner_id=project.partner_id,
+        partner=project.partner.name,
+        cycle=project.cycle,
+        title=project.title,
+        research_question=project.research_question,
+        themes={theme.slug: theme.name for theme in project.themes},
+        stage=project.stage.value,
+        start_date=project.start_date,
+        end_date=project.end_date,
+        lead_contact=project.lead_contact,
+        summary=project.summary,
+        is_example=bool(project.is_example),
+        version=project.version,
+        updated_at=project.updated_at,
+        findings=[
+            FindingLine(row.id, row.title, row.kind.value, row.published_at, row.visibility.value, row.status.value)
+            for row in findings
+        ],
+        history=[HistoryLine(row.at, row.actor, row.summary) for row in history],
+    )
+
+
+# --- changing projects --------------------------------------------------------------------------
+
+
+def may_edit(viewer: Viewer, partner_id: int) -> bool:
+    """Whether ``viewer`` may create or change projects of the service ``partner_id``."""
+    try:
+        permissions.require_own_partner_or_staff(viewer, partner_id, what="projects")
+    except PermissionDenied:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class ProjectValues:
+    """A project's fields, checked: what a form or a spreadsheet row becomes before it is stored."""
+
+    partner_id: int
+    cycle: str
+    title: str
+    research_question: str | None
+    themes: tuple[str, ...]  # slugs
+    stage: ProjectStage
+    start_date: dt.date | None
+    end_date: dt.date | None
+    lead_contact: str | None
+    summary: str | None
+
+
+def check_dates(start_date: dt.date | None, end_date: dt.date | None) -> None:
+    for name, value in (("start", start_date), ("end", end_date)):
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise InvalidInput(
+                f"The {name} date {value:%d/%m/%Y} is outside the programme; check the year "
+                f"(projects run from {FIRST_CYCLE_YEAR})."
+            )
+    if start_date and end_date and end_date < start_date:
+        raise InvalidInput(
+            f"The end date ({end_date:%d/%m/%Y}) is before the start date ({start_date:%d/%m/%Y}); check both."
+        )
+
+
+def check_values(
+    session: Session,
+    *,
+    partner_id: int | None,
+    cycle: object,
+    title: str | None,
+    research_question: str | None = None,
+    themes: list[str] | tuple[str, ...] = (),
+    stage: object,
+    start_date: dt.date | None = None,
+    end_date: dt.date | None = None,
+    lead_contact: str | None = None,
+    summary: str | None = None,
+) -> ProjectValues:
+    """Check a project's fields one by one, each mistake as a sentence; raises InvalidInput."""
+    if partner_id is None or session.get(Partner, partner_id) is None:
+        raise InvalidInput("Choose the partner service whose project this is.")
+    checked_title = clean_text(title, field="The title", limit=MAX_TITLE)
+    if checked_title is None:
+        raise InvalidInput("Enter the project's title, a few words saying what it looks into.")
+    known = set(session.scalars(select(Theme.slug).where(Theme.active)))
+    unknown = [slug for slug in themes if slug not in known]
+    if unknown:
+        raise InvalidInput(f"{unknown[0]!r} is not one of the themes; choose themes from the list.")
+    check_dates(start_date, end_date)
+    return ProjectValues(
+        partner_id=partner_id,
+        cycle=normalise_cycle(cycle),
+        title=checked_title,
+        research_question=clean_text(
+            research_question, field="The research question", limit=MAX_QUESTION, multiline=True
+        ),
+        themes=tuple(dict.fromkeys(themes)),
+        stage=stage_of(stage),
+        start_date=start_date,
+        end_date=end_date,
+        lead_contact=clean_text(lead_contact, field="The lead contact", limit=MAX_LEAD),
+        summary=clean_text(summary, field="The summary", limit=MAX_SUMMARY, multiline=True),
+    )
+
+
+def _check_unique(session: Session, values: ProjectValues, project_id: int | None) -> None:
+    query = select(Project.id).where(
+        Project.partner_id == values.partner_id,
+        Project.cycle == values.cycle,
+        func.lower(Project.title) == values.title.lower(),
+    )
+    if project_id is not None:
+        query = query.where(Project.id != project_id)
+    if session.scalar(query.limit(1)) is not None:
+        raise InvalidInput(
+            f"This service already has a project called {values.title!r} in {values.cycle}; "
+            "change the title, or edit that project instead."
+        )
+
+
+def _shown(field: str, value) -> str:
+    if value is None or value == ():
+        return "empty"
+    if field in ("research_question", "summary"):
+        return f"{len(value):,} characters"
+    if isinstance(value, dt.date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, tuple):
+        return ", ".join(value)
+    return str(getattr(value, "value", value))
+
+
+def _themes_of(session: Session, slugs: tuple[str, ...]) -> list[Theme]:
+    by_slug = {theme.slug: theme for theme in session.scalars(select(Theme).where(Theme.slug.in_(slugs)))}
+    return [by_slug[slug] for slug in slugs]
+
+
+def _apply(session: Session, *, viewer: Viewer, project: Project, values: dict, action: str) -> list[str]:
+    """Set the fields that differ; audit them as one change on the project's history, before -> after."""
+    changes = []
+    for field, value in values.items():
+        before = tuple(theme.slug for theme in project.themes) if field == "themes" else getattr(project, field)
+        if field == "partner_id" and before != value:
+            names = dict(session.execute(select(Partner.id, Partner.name).where(Partner.id.in_([before, value]))).all())
+            changes.append(f"service: {names.get(before)} -> {names.get(value)}")
+        elif before != value:
+            changes.append(f"{field.replace('_', ' ')}: {_shown(field, before)} -> {_shown(field, value)}")
+        if before != value:
+            setattr(project, field, _themes_of(session, value) if field == "themes" else value)
+    if changes:
+        project.updated_at = clock.now()  # a change to themes alone touches no column of the row
+        session.flush()
+        audit.record(
+            session,
+            actor=viewer,
+            action=action,
+            entity_type="project",
+            entity_id=project.id,
+            summary=f"{project.title}: " + "; ".join(changes),
+        )
+    return changes
+
+
+def create_project(session: Session, *, viewer: Viewer, **fields) -> int:
+    """Add a project; members for their own service, facilitators and administrators for any. Returns its id."""
+    permissions.require_own_partner_or_staff(viewer, fields.get("partner_id") or 0, what="projects")
+    values = check_values(session, **fields)
+    _check_unique(session, values, None)
+    project = Project(
+        partner_id=values.partner_id,
+        cycle=values.cycle,
+        title=values.title,
+        research_question=values.research_question,
+        stage=values.stage,
+        start_date=values.start_date,
+        end_date=values.end_date,
+        lead_contact=values.lead_contact,
+        summary=values.summary,
+        themes=_themes_of(session, values.themes),
+    )
+    session.add(project)
+    session.flush()
+    audit.record(
+        session,
+        actor=viewer,
+        action="project_created",
+        entity_type="project",
+        entity_id=project.id,
+        summary=f"{values.title}: created in {values.cycle} at stage {values.stage.value}",
+    )
+    return project.id
+
+
+def _project_for_update(session: Session, viewer: Viewer, project_id: int, expected_version: int) -> Project:
+    project = session.get(Project, project_id, with_for_update=True, populate_existing=True)
+    if project is None:
+        raise NotFound("That research project no longer exists; reload the page.")
+    permissions.require_own_partner_or_staff(viewer, project.partner_id, what="projects")
+    if project.version != expected_version:
+        raise Conflict(
+            f"Someone else changed the project {project.title!r} while you were editing it. Your changes are "
+            "still in the form: load the latest version to see theirs, then make yours again."
+        )
+    return project
+
+
+def update_project(session: Session, *, viewer: Viewer, project_id: int, expected_version: int, **fields) -> list[str]:
+    """Change every field of a project; returns the changes made, as the history shows them."""
+    project = _project_for_update(session, viewer, project_id, expected_version)
+    values = check_values(session, **fields)
+    if values.partner_id != project.partner_id:
+        # Moving a project to another service needs the right to edit that service's projects too.
+        permissions.require_own_partner_or_staff(viewer, values.partner_id, what="projects")
+    _check_unique(session, values, project.id)
+    return _apply(
+        session,
+        viewer=viewer,
+        project=project,
+        values={field: getattr(values, field) for field in ProjectValues.__dataclass_fields__},
+        action="project_changed",
+    )
+
+
+def change_stage(
+    session: Session,
+    *,
+    viewer: Viewer,
+    project_id: int,
+    expected_version: int,
+    stage: object,
+    start_date: dt.date | None,
+    end_date: dt.date | None,
+) -> list[str]:
+    """Move a project to another stage and set its dates: the status board's quick change."""
+    project = _project_for_update(session, viewer, project_id, expected_version)
+    check_dates(start_date, end_date)
+    return _apply(
+        session,
+        viewer=viewer,
+        project=project,
+        values={"stage": stage_of(stage), "start_date": start_date, "end_date": end_date},
+        action="project_stage_changed",
+    )
