@@ -38,6 +38,8 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("home.py", "Home", ":material/home:", EVERYONE),
     PageRule("partners.py", "Partner map", ":material/map:", EVERYONE),
     PageRule("partner.py", "Partner profile", ":material/apartment:", EVERYONE, in_menu=False),
+    PageRule("research.py", "Research status", ":material/view_kanban:", SIGNED_IN),
+    PageRule("project.py", "Research project", ":material/science:", SIGNED_IN, in_menu=False),
     PageRule("setup.py", "First-run setup", ":material/rocket_launch:", EVERYONE, only_before_setup=True),
     PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
     PageRule("account.py", "My account", ":material/account_circle:", SIGNED_IN),

@@ -317,6 +317,13 @@ def may_edit(viewer: Viewer, partner_id: int) -> bool:
     return True
 
 
+def may_add(viewer: Viewer) -> bool:
+    """Whether ``viewer`` may add projects at all: staff, and members who belong to a service."""
+    return permissions.role_of(viewer) in permissions.STAFF or (
+        viewer.partner_id is not None and may_edit(viewer, viewer.partner_id)
+    )
+
+
 @dataclass(frozen=True)
 class ProjectValues:
     """A project's fields, checked: what a form or a spreadsheet row becomes before it is stored."""

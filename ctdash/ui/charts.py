@@ -50,3 +50,78 @@ def describe(counts: list[Count], *, noun: str) -> str:
     """The chart's data as one sentence, e.g. 'Research projects: 2 planning, 1 analysis.'"""
     parts = [f"{count.total} {count.label}" for count in counts if count.total]
     return f"{noun}: " + (", ".join(parts) if parts else "none yet") + "."
+
+
+# Stage colours from the Okabe-Ito palette (distinguishable with colour-blindness), each stage with
+# its own shape too, so the legend reads in greyscale.
+STAGE_COLOURS = {
+    "proposed": "#999999",
+    "planning": "#56B4E9",
+    "data collection": "#E69F00",
+    "analysis": "#0072B2",
+    "sharing findings": "#009E73",
+    "complete": "#000000",
+    "paused": "#D55E00",
+}
+STAGE_SHAPES = {
+    "proposed": "circle",
+    "planning": "square",
+    "data collection": "triangle-up",
+    "analysis": "diamond",
+    "sharing findings": "triangle-right",
+    "complete": "cross",
+    "paused": "triangle-down",
+}
+
+
+def project_timeline(rows: list[tuple[str, str, str, str]], cycles: list[str]) -> dict:
+    """Projects by partner (rows) across cycles (columns), one mark per project, coloured and shaped by stage.
+
+    ``rows`` are (partner, cycle, title, stage); ``cycles`` are every cycle to show, in order, so a
+    cycle without projects still has its column. Built with Altair, returned as a Vega-Lite spec
+    (the page caches it per data, so Altair's validation runs once per change, not on every rerun).
+    """
+    import altair as alt  # imported here: only this chart needs it, and it takes a while to import
+
+    frame = [
+        {"Partner": partner, "Cycle": cycle, "Project": title, "Stage": label(stage), "stage": stage}
+        for partner, cycle, title, stage in rows
+    ]
+    stages = list(STAGE_COLOURS)
+    data = alt.Data(values=frame)
+    chart = (
+        alt.Chart(data)
+        .mark_point(filled=True, size=220, opacity=0.9)
+        .encode(
+            x=alt.X("Cycle:O", sort=cycles, scale=alt.Scale(domain=cycles), axis=alt.Axis(labelAngle=0, title=None)),
+            y=alt.Y("Partner:N", sort="ascending", axis=alt.Axis(title=None, labelLimit=220, labelFontSize=13)),
+            xOffset=alt.XOffset("Project:N"),
+            color=alt.Color(
+                "Stage:N",
+                sort=[label(stage) for stage in stages],
+                scale=alt.Scale(domain=[label(s) for s in stages], range=list(STAGE_COLOURS.values())),
+                legend=alt.Legend(title="Stage", orient="bottom", columns=4, labelFontSize=13),
+            ),
+            shape=alt.Shape(
+                "Stage:N",
+                sort=[label(stage) for stage in stages],
+                scale=alt.Scale(domain=[label(s) for s in stages], range=list(STAGE_SHAPES.values())),
+            ),
+            tooltip=["Partner:N", "Cycle:O", "Project:N", "Stage:N"],
+        )
+        .properties(height=alt.Step(30))
+    )
+    return chart.to_dict()
+
+
+def describe_timeline(rows: list[tuple[str, str, str, str]]) -> str:
+    """The timeline as a sentence: how many projects, by how many services, over which cycles."""
+    if not rows:
+        return "No projects."
+    cycles = sorted({cycle for _, cycle, _, _ in rows})
+    partners = {partner for partner, _, _, _ in rows}
+    span = cycles[0] if len(cycles) == 1 else f"{cycles[0]} to {cycles[-1]}"
+    return (
+        f"{len(rows)} project(s) by {len(partners)} partner service(s), {span}. "
+        "The same projects are listed on the board above and in the table below."
+    )

@@ -19,9 +19,14 @@ def shell_ran(*, setup_needed: bool) -> None:
     st.session_state[SHELL_RAN] = {"setup_needed": setup_needed}
 
 
-def done(message: str) -> None:
-    """After a successful change: rerun so the page shows the new state, with ``message`` on top."""
+def done(message: str, *, page: str | None = None, query_params: dict[str, str] | None = None) -> None:
+    """After a successful change: rerun so the page shows the new state, with ``message`` on top.
+
+    With ``page``, go there instead (a record just created opens on its own page).
+    """
     st.session_state[FLASH] = message
+    if page is not None:
+        st.switch_page(page, query_params=query_params)
     st.rerun()
 
 

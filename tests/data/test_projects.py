@@ -219,9 +219,10 @@ def test_a_change_to_themes_alone_moves_the_version_and_the_history(session):
         **_fields(partner, themes=["socio-economic-disadvantage"]),
     )
     assert session.get(Project, project_id).version == before + 1
-    assert "themes: empty -> socio-economic-disadvantage" in projects.detail(
-        session, viewer=staff, project_id=project_id
-    ).history[0].what
+    assert (
+        "themes: empty -> socio-economic-disadvantage"
+        in projects.detail(session, viewer=staff, project_id=project_id).history[0].what
+    )
 
 
 def test_a_save_from_a_stale_copy_is_a_conflict_and_changes_nothing(session):

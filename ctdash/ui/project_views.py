@@ -1,0 +1,384 @@
+"""The research status page and the project page: filters, the board, charts, and the project forms."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from ctdash import export, projects
+from ctdash.models import ProjectStage
+from ctdash.ui import charts
+from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
+from ctdash.ui.format import label, local_time, plain
+from ctdash.ui.forms import EditForm
+from ctdash.viewer import Viewer
+
+PROJECT_PAGE = "pages/project.py"
+ANY = "Any"
+DATE_FORMAT = "DD/MM/YYYY"
+STAGE_ICONS = {
+    ProjectStage.PROPOSED: ":material/lightbulb:",
+    ProjectStage.PLANNING: ":material/edit_calendar:",
+    ProjectStage.DATA_COLLECTION: ":material/forum:",
+    ProjectStage.ANALYSIS: ":material/query_stats:",
+    ProjectStage.SHARING: ":material/campaign:",
+    ProjectStage.COMPLETE: ":material/task_alt:",
+    ProjectStage.PAUSED: ":material/pause_circle:",
+}
+PROJECT_FIELDS = (
+    "partner_id",
+    "cycle",
+    "title",
+    "research_question",
+    "themes",
+    "stage",
+    "start_date",
+    "end_date",
+    "lead_contact",
+    "summary",
+)
+STAGE_FIELDS = ("stage", "start_date", "end_date")
+
+
+def stage_label(stage: str) -> str:
+    return label(stage)
+
+
+def filters(choices: projects.BoardChoices) -> dict:
+    """Cycle, partner, theme and stage in one row; returns the keyword arguments for ``projects.board``."""
+    columns = st.columns(4)
+    cycle = columns[0].selectbox(
+        "Research cycle", [None, *choices.cycles], format_func=lambda value: value or ANY, key="board_cycle"
+    )
+    partner_id = columns[1].selectbox(
+        "Partner service",
+        [None, *choices.partners],
+        format_func=lambda value: choices.partners.get(value, ANY),
+        key="board_partner",
+    )
+    theme = columns[2].selectbox(
+        "Theme", [None, *choices.themes], format_func=lambda value: choices.themes.get(value, ANY), key="board_theme"
+    )
+    stage = columns[3].selectbox(
+        "Stage",
+        [None, *(stage.value for stage in projects.STAGES)],
+        format_func=lambda value: stage_label(value) if value else ANY,
+        key="board_stage",
+    )
+    return {"cycle": cycle, "partner_id": partner_id, "theme": theme, "stage": stage}
+
+
+# --- the board ----------------------------------------------------------------------------------
+
+
+@dataclass
+class StageChange:
+    """A stage change someone submitted from a card, saved after the whole board is drawn."""
+
+    row: pd.Series
+    form: EditForm
+    seen_version: int
+    values: dict
+    area: object  # the popover, where the outcome is shown
+
+
+def stage_form(row: pd.Series) -> EditForm:
+    return EditForm(f"stage_{row['id']}", fields=STAGE_FIELDS)
+
+
+def board(frame: pd.DataFrame, viewer: Viewer) -> StageChange | None:
+    """One column per stage with a card per project; returns a stage change submitted from a card."""
+    if frame.empty:
+        st.info(
+            "No research project matches these filters. Choose “Any” in a filter to see more.",
+            icon=":material/filter_alt_off:",
+        )
+        return None
+    submitted = None
+    # Seven stages side by side need the width; on a narrow screen Streamlit stacks the columns.
+    columns = st.columns(len(projects.STAGES), gap="small")
+    for stage, column in zip(projects.STAGES, columns, strict=True):
+        cards = frame[frame["stage"] == stage.value]
+        with column:
+            st.markdown(f"{STAGE_ICONS[stage]} **{stage_label(stage.value)}** · {len(cards)}")
+            for _, row in cards.iterrows():
+                change = _card(row, viewer)
+                submitted = submitted or change
+    return submitted
+
+
+def _card(row: pd.Series, viewer: Viewer) -> StageChange | None:
+    with st.container(border=True):
+        st.markdown(f"**{plain(str(row['title']))}**")
+        lines = [f"{plain(row['partner'])} · {row['cycle']}"]
+        if row["themes"]:
+            lines.append(" · ".join(plain(name) for name in row["themes"]))
+        lines.append(f"Updated {local_time(row['updated_at'])}")
+        st.caption("  \n".join(lines))
+        if row["is_example"]:
+            st.markdown(EXAMPLE_BADGE)
+        st.page_link(PROJECT_PAGE, label="Open", icon=":material/open_in_new:", query_params={"id": str(row["id"])})
+        if not projects.may_edit(viewer, int(row["partner_id"])):
+            return None
+        form = stage_form(row)
+        popover = st.popover(
+            "Move",
+            icon=":material/swap_horiz:",
+            help="Change the stage and dates",
+            key=form.widget("popover"),
+            on_change="rerun",
+            width="stretch",
+        )
+        with popover:
+            if not popover.open:
+                return None
+            seen = form.seen_version(int(row["version"]))
+            values = _stage_fields(form, row)
+            if values is None:
+                return None
+            return StageChange(row=row, form=form, seen_version=seen, values=values, area=popover)
+
+
+def _stage_fields(form: EditForm, row: pd.Series) -> dict | None:
+    stages = [stage.value for stage in projects.STAGES]
+    with st.form(form.key, enter_to_submit=False, border=False):
+        st.markdown(f"**{plain(row['title'])}**")
+        values = {
+            "stage": st.selectbox(
+                "Stage", stages, index=stages.index(row["stage"]), format_func=stage_label, key=form.widget("stage")
+            ),
+            "start_date": st.date_input(
+                "Start date", value=_date(row["start_date"]), format=DATE_FORMAT, key=form.widget("start_date")
+            ),
+            "end_date": st.date_input(
+                "End date", value=_date(row["end_date"]), format=DATE_FORMAT, key=form.widget("end_date")
+            ),
+        }
+        submitted = st.form_submit_button("Save stage", type="primary")
+    return values if submitted else None
+
+
+def _date(value) -> dt.date | None:
+    if value is None or pd.isna(value):
+        return None
+    return value
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _timeline_spec(rows: tuple, cycles: tuple) -> dict:
+    return charts.project_timeline(list(rows), list(cycles))
+
+
+def timeline(frame: pd.DataFrame) -> None:
+    """Projects by partner across every cycle since 2018, coloured and shaped by stage."""
+    st.subheader("Projects by partner and cycle")
+    if frame.empty:
+        st.caption("No projects to chart.")
+        return
+    rows = tuple(
+        (row.partner, row.cycle, row.title, row.stage)
+        for row in frame[["partner", "cycle", "title", "stage"]].itertuples()
+    )
+    cycles = tuple(sorted(set(projects.cycles_offered()) & set(frame["cycle"]) | _since_2018(frame)))
+    st.vega_lite_chart(_timeline_spec(rows, cycles), width="stretch", key="project_timeline")
+    st.caption(charts.describe_timeline(list(rows)))
+
+
+def _since_2018(frame: pd.DataFrame) -> set[str]:
+    """Every cycle from 2018-19 to the newest shown, so gaps between cycles show as gaps."""
+    newest = int(max(frame["cycle"])[:4])
+    return {f"{year}-{(year + 1) % 100:02d}" for year in range(projects.FIRST_CYCLE_YEAR, newest + 1)}
+
+
+def summaries(frame: pd.DataFrame) -> None:
+    """Projects per cycle and per theme, as tables that read aloud and sort."""
+    summary = projects.summary(frame)
+    left, right = st.columns(2, gap="large")
+    with left:
+        st.subheader("Projects per cycle")
+        st.dataframe(
+            pd.DataFrame(summary["cycle"], columns=["Cycle", "Projects"]),
+            hide_index=True,
+            width="stretch",
+            key="per_cycle",
+        )
+    with right:
+        st.subheader("Projects per theme")
+        if summary["theme"]:
+            st.dataframe(
+                pd.DataFrame(summary["theme"], columns=["Theme", "Projects"]),
+                hide_index=True,
+                width="stretch",
+                key="per_theme",
+            )
+        else:
+            st.caption("No themes recorded for these projects.")
+    st.subheader("All projects as a table")
+    table = frame[["partner", "cycle", "title", "stage", "themes", "start_date", "end_date", "updated_at"]].copy()
+    table["stage"] = table["stage"].map(stage_label)
+    table["themes"] = table["themes"].map(", ".join)
+    table["open"] = [f"project?id={project_id}" for project_id in frame["id"]]
+    table.columns = ["Partner", "Cycle", "Project", "Stage", "Themes", "Start", "End", "Last updated", "Project page"]
+    st.dataframe(
+        export.spreadsheet_safe(table),
+        hide_index=True,
+        width="stretch",
+        key="project_table",
+        column_config={
+            "Project page": st.column_config.LinkColumn("Project page", display_text="Open"),
+            "Start": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "End": st.column_config.DateColumn(format="DD/MM/YYYY"),
+            "Last updated": st.column_config.DatetimeColumn(format="D MMM YYYY", timezone="Europe/London"),
+        },
+    )
+
+
+# --- one project --------------------------------------------------------------------------------
+
+
+def project_from_url() -> int | None:
+    """The project named by ``?id=``; a missing or malformed id gets a notice and a way back."""
+    raw = st.query_params.get("id")
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def show_project(detail: projects.ProjectDetail) -> None:
+    st.title(detail.title)
+    badges = [f":blue-badge[{STAGE_ICONS[ProjectStage(detail.stage)]} {stage_label(detail.stage)}]"]
+    if detail.is_example:
+        badges.append(EXAMPLE_BADGE)
+    st.markdown(f"{plain(detail.partner)} · {detail.cycle} · " + " ".join(badges))
+    left, right = st.columns([3, 2], gap="large")
+    with left:
+        if detail.research_question:
+            st.subheader("Research question")
+            st.markdown(plain(detail.research_question))
+        if detail.summary:
+            st.subheader("Summary")
+            st.markdown(plain(detail.summary))
+        st.subheader("Findings")
+        if not detail.findings:
+            st.caption("No findings from this project yet.")
+        for finding in detail.findings:
+            kind = KIND_BADGES.get(finding.kind, label(finding.kind))
+            status = "" if finding.status == "published" else f" :gray-badge[{label(finding.status)}]"
+            when = local_time(finding.published_at) if finding.published_at else "not published"
+            st.markdown(f"**{plain(finding.title)}** {kind}{status}  \n{when}")
+    with right:
+        st.subheader("About")
+        facts = {
+            "Partner service": detail.partner,
+            "Cycle": detail.cycle,
+            "Themes": ", ".join(detail.themes.values()),
+            "Start": f"{detail.start_date:%d/%m/%Y}" if detail.start_date else "",
+            "End": f"{detail.end_date:%d/%m/%Y}" if detail.end_date else "",
+            "Lead contact": detail.lead_contact or "",
+            "Last updated": local_time(detail.updated_at, with_time=True),
+        }
+        for name, value in facts.items():
+            st.markdown(f"**{name}**  \n{plain(value) if value else 'Not recorded'}")
+        st.subheader("History")
+        if not detail.history:
+            st.caption("No changes recorded since the project was added.")
+        for line in detail.history:
+            st.markdown(f"**{local_time(line.at, with_time=True)}** · {plain(line.who)}  \n{plain(line.what)}")
+
+
+def project_form(
+    form: EditForm,
+    *,
+    choices: projects.BoardChoices,
+    viewer: Viewer,
+    detail: projects.ProjectDetail | None = None,
+    submit: str,
+) -> dict | None:
+    """Every field of a project; members choose only their own service. Returns the values on submit."""
+    if viewer.role is not None and viewer.role.value == "member":
+        partner_ids = [viewer.partner_id] if viewer.partner_id in choices.partners else []
+    else:
+        partner_ids = list(choices.partners)
+    if detail is not None and detail.partner_id not in partner_ids:
+        partner_ids.insert(0, detail.partner_id)
+    cycles = projects.cycles_offered()
+    if detail is not None and detail.cycle not in cycles:
+        cycles.append(detail.cycle)
+    stages = [stage.value for stage in projects.STAGES]
+    with st.form(form.key, enter_to_submit=False):
+        left, right = st.columns(2)
+        values = {
+            "partner_id": left.selectbox(
+                "Partner service",
+                partner_ids,
+                index=partner_ids.index(detail.partner_id) if detail else (0 if len(partner_ids) == 1 else None),
+                format_func=lambda value: choices.partners.get(value, "Unknown service"),
+                placeholder="Choose a partner service",
+                key=form.widget("partner_id"),
+            ),
+            "cycle": right.selectbox(
+                "Research cycle",
+                cycles,
+                index=cycles.index(detail.cycle) if detail else None,
+                placeholder="Choose a cycle",
+                key=form.widget("cycle"),
+            ),
+            "title": st.text_input(
+                "Title", value=detail.title if detail else "", max_chars=projects.MAX_TITLE, key=form.widget("title")
+            ),
+            "research_question": st.text_area(
+                "Research question",
+                value=(detail.research_question or "") if detail else "",
+                max_chars=projects.MAX_QUESTION,
+                height=90,
+                key=form.widget("research_question"),
+            ),
+            "themes": st.multiselect(
+                "Themes",
+                list(choices.themes),
+                default=[slug for slug in (detail.themes if detail else {}) if slug in choices.themes],
+                format_func=choices.themes.get,
+                placeholder="Choose one or more themes",
+                key=form.widget("themes"),
+            ),
+        }
+        left, middle, right = st.columns(3)
+        values |= {
+            "stage": left.selectbox(
+                "Stage",
+                stages,
+                index=stages.index(detail.stage) if detail else stages.index(ProjectStage.PROPOSED.value),
+                format_func=stage_label,
+                key=form.widget("stage"),
+            ),
+            "start_date": middle.date_input(
+                "Start date",
+                value=detail.start_date if detail else None,
+                format=DATE_FORMAT,
+                key=form.widget("start_date"),
+            ),
+            "end_date": right.date_input(
+                "End date", value=detail.end_date if detail else None, format=DATE_FORMAT, key=form.widget("end_date")
+            ),
+            "lead_contact": st.text_input(
+                "Lead contact",
+                value=(detail.lead_contact or "") if detail else "",
+                max_chars=projects.MAX_LEAD,
+                key=form.widget("lead_contact"),
+            ),
+            "summary": st.text_area(
+                "Summary",
+                value=(detail.summary or "") if detail else "",
+                max_chars=projects.MAX_SUMMARY,
+                key=form.widget("summary"),
+            ),
+        }
+        submitted = st.form_submit_button(submit, type="primary")
+    return values if submitted else None
