@@ -97,7 +97,7 @@ def test_sign_in_with_the_right_password(app_database, open_app, database):
     assert "Welcome, Ada Admin" in shown(at.success[0].value)
     at.run()
     assert "Signed in as **Ada Admin**" in _sidebar_text(at)
-    assert _menu(at) == ["Home", "Partner map", "My account", "People", "Audit log"]
+    assert _menu(at) == ["Home", "Partner map", "Research status", "My account", "People", "Audit log"]
 
 
 def test_wrong_password_gets_a_message_that_reveals_nothing(app_database, open_app, database):
@@ -210,7 +210,7 @@ def test_admin_adds_a_member_of_cornwall_who_sees_member_pages(app_database, ope
 
     member = sign_in(open_app(), "kit", temporary)
     member.run()
-    assert _menu(member) == ["Home", "Partner map", "My account"]
+    assert _menu(member) == ["Home", "Partner map", "Research status", "My account"]
     assert "Cornwall" in _sidebar_text(member)
     assert "Choose a new password before you go on" in shown(member.warning[0].value)
 
