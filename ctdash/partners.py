@@ -195,6 +195,12 @@ def filter_choices(session: Session, *, viewer: Viewer) -> FilterChoices:
     )
 
 
+@reads(RESEARCH)
+def known_ids(session: Session, *, viewer: Viewer) -> frozenset[int]:
+    """Every partner service's id, archived ones too: a profile link stays good after a service leaves."""
+    return frozenset(session.scalars(select(Partner.id)))
+
+
 # --- the profile --------------------------------------------------------------------------------
 
 

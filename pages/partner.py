@@ -7,7 +7,7 @@ from ctdash.ui import partner_views
 from ctdash.ui.forms import EditForm
 
 viewer = ui.guard(__file__)
-partner_id = partner_views.partner_from_url(ui.read(partners.map_rows))
+partner_id = partner_views.partner_from_url(ui.read(partners.known_ids), ui.read(partners.map_rows))
 if partner_id is None:
     st.stop()
 profile = ui.read(partners.profile, partner_id=partner_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from ctdash import partners, permissions
+from ctdash import export, partners, permissions
 from ctdash.models import PartnerRoleKind
 from ctdash.ui import partner_map
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
@@ -86,15 +86,16 @@ def partner_table(rows: pd.DataFrame) -> None:
     )
 
 
-def partner_from_url(rows: pd.DataFrame) -> int | None:  # noqa: RET503 - st.rerun() never returns
-    """The partner named by ``?id=`` in the URL; a missing, forged or unknown id gets a notice and a picker."""
+def partner_from_url(known: frozenset[int], rows: pd.DataFrame) -> int | None:  # noqa: RET503 - st.rerun() never returns
+    """The partner named by ``?id=`` in the URL, any of ``known`` (archived services too); a missing,
+    forged or unknown id gets a notice and a picker of the current services in ``rows``."""
     raw = st.query_params.get("id")
     if raw is not None:
         try:
             partner_id = int(raw)
         except ValueError:
             partner_id = None
-        if partner_id in set(rows["id"].astype(int)):
+        if partner_id in known:
             return partner_id
     st.title("Partner profile")
     if raw is not None:
@@ -124,17 +125,21 @@ def show_profile(profile, viewer: Viewer) -> None:
             st.caption("No research projects recorded for this service yet.")
         else:
             st.dataframe(
-                pd.DataFrame(
-                    {
-                        "Cycle": [project.cycle for project in profile.projects],
-                        "Project": [project.title for project in profile.projects],
-                        "Stage": [label(project.stage) for project in profile.projects],
-                        "Themes": [", ".join(project.themes) for project in profile.projects],
-                    }
+                export.spreadsheet_safe(
+                    pd.DataFrame(
+                        {
+                            "Cycle": [project.cycle for project in profile.projects],
+                            "Project": [project.title for project in profile.projects],
+                            "Stage": [label(project.stage) for project in profile.projects],
+                            "Themes": [", ".join(project.themes) for project in profile.projects],
+                            "Open": [f"project?id={project.id}" for project in profile.projects],
+                        }
+                    )
                 ),
                 hide_index=True,
                 width="stretch",
                 key="profile_projects",
+                column_config={"Open": st.column_config.LinkColumn("Open", display_text="Open project")},
             )
         st.subheader("Published findings")
         if not profile.findings:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ctdash.models import Partner
 from ctdash.ui import partner_map
-from tests.factories import make_finding, make_user
+from tests.factories import make_finding, make_partner, make_project, make_user
 from tests.pages.conftest import shown, signed_in_as
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
@@ -147,3 +147,20 @@ def test_a_member_edits_only_their_own_services_profile_text(app_database, open_
     other.switch_page("pages/partner.py").run()
     assert not other.text_area
     assert not [form for form in other.get("form")]
+
+
+def test_an_archived_services_profile_link_still_works(app_database, open_app, database):
+    with database() as session:
+        partner = make_partner(session, name="Archived service (test data)", active=False)
+        make_user(session, role="facilitator", username="fay")
+        project = make_project(session, partner, title="Old project (test data)", cycle="2019-20")
+        partner_id, project_id = partner.id, project.id
+    at = signed_in_as(open_app(), "fay").run()
+    at.query_params["id"] = str(partner_id)
+    at.switch_page("pages/partner.py").run()
+    assert not at.exception
+    assert at.title[0].value == "Archived service (test data)"
+    assert "Archived" in shown(at.caption[0].value)
+    projects = at.dataframe[0].value
+    assert list(projects["Project"]) == ["Old project (test data)"]
+    assert list(projects["Open"]) == [f"project?id={project_id}"]  # each project opens its own page
