@@ -102,7 +102,7 @@ def board(frame: pd.DataFrame, viewer: Viewer) -> StageChange | None:
     columns = st.columns(len(projects.STAGES), gap="small")
     for stage, column in zip(projects.STAGES, columns, strict=True):
         cards = frame[frame["stage"] == stage.value]
-        with column:
+        with column, st.container(key=f"board_{stage.name.lower()}"):
             st.markdown(f"{STAGE_ICONS[stage]} **{stage_label(stage.value)}** · {len(cards)}")
             for _, row in cards.iterrows():
                 change = _card(row, viewer)
@@ -111,7 +111,7 @@ def board(frame: pd.DataFrame, viewer: Viewer) -> StageChange | None:
 
 
 def _card(row: pd.Series, viewer: Viewer) -> StageChange | None:
-    with st.container(border=True):
+    with st.container(border=True, key=f"card_{row['id']}"):
         st.markdown(f"**{plain(str(row['title']))}**")
         lines = [f"{plain(row['partner'])} · {row['cycle']}"]
         if row["themes"]:
@@ -126,7 +126,6 @@ def _card(row: pd.Series, viewer: Viewer) -> StageChange | None:
         form = stage_form(row)
         popover = st.popover(
             "Move",
-            icon=":material/swap_horiz:",
             help="Change the stage and dates",
             key=form.widget("popover"),
             on_change="rerun",

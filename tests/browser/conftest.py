@@ -223,6 +223,16 @@ def settle(page) -> None:
     page.wait_for_function(SETTLED)
 
 
+IDLE = (
+    "() => document.querySelector('[data-testid=\"stApp\"]')?.getAttribute('data-test-script-state') === 'notRunning'"
+)
+
+
+def idle(page) -> None:
+    """Wait until no run is in progress; call it after waiting for something the run draws, so the run has begun."""
+    page.wait_for_function(IDLE)
+
+
 def visit(page, url: str) -> None:
     """Go to ``url`` in a new session and wait until the app has finished running for it."""
     page.goto(url)
