@@ -13,15 +13,26 @@ choices = ui.read(projects.board_choices)
 new_project = None
 if projects.may_add(viewer):
     new_form = EditForm("new_project", fields=project_views.PROJECT_FIELDS)
-    add_area = st.expander("Add a research project", icon=":material/add:")
+    # Drawn only while open: ten fields on every rerun of the board would cost a presenter time.
+    add_area = st.expander("Add a research project", icon=":material/add:", key="add_project", on_change="rerun")
     with add_area:
-        new_project = project_views.project_form(new_form, choices=choices, viewer=viewer, submit="Add project")
+        if add_area.open:
+            new_project = project_views.project_form(new_form, choices=choices, viewer=viewer, submit="Add project")
 
 chosen = project_views.filters(choices)
 frame = ui.read(projects.board, **chosen)
-change = project_views.board(frame, viewer)
-project_views.timeline(frame)
-project_views.summaries(frame)
+change = None
+# Only the open view is drawn; the URL names it (?view=Timeline), so a presenter can link to it.
+board_tab, timeline_tab, table_tab = st.tabs(project_views.VIEWS, key="view", on_change="rerun", bind="query-params")
+with board_tab:
+    if board_tab.open:
+        change = project_views.board(frame, viewer)
+with timeline_tab:
+    if timeline_tab.open:
+        project_views.timeline(frame)
+with table_tab:
+    if table_tab.open:
+        project_views.summaries(frame)
 
 # Changes are saved once the whole page is drawn, so a mistake or a conflict shows beside its form
 # (in the expander, or in the card's popover) with the board intact behind it.

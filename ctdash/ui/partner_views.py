@@ -7,7 +7,7 @@ import streamlit as st
 
 from ctdash import export, partners, permissions
 from ctdash.models import PartnerRoleKind
-from ctdash.ui import partner_map
+from ctdash.ui import partner_map, project_views
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
 from ctdash.ui.format import label, local_time, plain
 from ctdash.viewer import Viewer
@@ -132,7 +132,7 @@ def show_profile(profile, viewer: Viewer) -> None:
                             "Project": [project.title for project in profile.projects],
                             "Stage": [label(project.stage) for project in profile.projects],
                             "Themes": [", ".join(project.themes) for project in profile.projects],
-                            "Open": [f"project?id={project.id}" for project in profile.projects],
+                            "Open": [project_views.project_url(project.id) for project in profile.projects],
                         }
                     )
                 ),

@@ -41,6 +41,15 @@ PROJECT_FIELDS = (
     "summary",
 )
 STAGE_FIELDS = ("stage", "start_date", "end_date")
+# Cards per stage column: enough for any cycle of the programme; beyond it the board points to the
+# filters and the table, instead of drawing hundreds of cards on every rerun.
+MAX_CARDS = 24
+VIEWS = ("Board", "Timeline", "Counts and table")
+
+
+def project_url(project_id) -> str:
+    """The project page's address, relative to any page of the app."""
+    return f"project?id={int(project_id)}"
 
 
 def stage_label(stage: str) -> str:
@@ -104,23 +113,30 @@ def board(frame: pd.DataFrame, viewer: Viewer) -> StageChange | None:
         cards = frame[frame["stage"] == stage.value]
         with column, st.container(key=f"board_{stage.name.lower()}"):
             st.markdown(f"{STAGE_ICONS[stage]} **{stage_label(stage.value)}** · {len(cards)}")
-            for _, row in cards.iterrows():
+            shown = cards.sort_values("updated_at", ascending=False).head(MAX_CARDS)
+            for _, row in shown.iterrows():
                 change = _card(row, viewer)
                 submitted = submitted or change
+            if len(cards) > len(shown):
+                st.caption(
+                    f"The {len(shown)} most recently updated of {len(cards)}. Choose a cycle or partner to narrow "
+                    "the board; the table below lists them all."
+                )
     return submitted
 
 
 def _card(row: pd.Series, viewer: Viewer) -> StageChange | None:
     with st.container(border=True, key=f"card_{row['id']}"):
-        st.markdown(f"**{plain(str(row['title']))}**")
         lines = [f"{plain(row['partner'])} · {row['cycle']}"]
         if row["themes"]:
             lines.append(" · ".join(plain(name) for name in row["themes"]))
         lines.append(f"Updated {local_time(row['updated_at'])}")
-        st.caption("  \n".join(lines))
         if row["is_example"]:
-            st.markdown(EXAMPLE_BADGE)
-        st.page_link(PROJECT_PAGE, label="Open", icon=":material/open_in_new:", query_params={"id": str(row["id"])})
+            lines.append(EXAMPLE_BADGE)
+        # One block per card: each element costs time on every rerun of a board of many cards.
+        details = "  \n".join(lines)
+        # The title links to the project page (a page link element per card would cost more than the card).
+        st.markdown(f"**[{plain(str(row['title']))}]({project_url(row['id'])})**  \n:small[:gray[{details}]]")
         if not projects.may_edit(viewer, int(row["partner_id"])):
             return None
         form = stage_form(row)
@@ -176,7 +192,6 @@ def _timeline_spec(rows: tuple, cycles: tuple) -> dict:
 
 def timeline(frame: pd.DataFrame) -> None:
     """Projects by partner across every cycle since 2018, coloured and shaped by stage."""
-    st.subheader("Projects by partner and cycle")
     if frame.empty:
         st.caption("No projects to chart.")
         return
@@ -222,7 +237,7 @@ def summaries(frame: pd.DataFrame) -> None:
     table = frame[["partner", "cycle", "title", "stage", "themes", "start_date", "end_date", "updated_at"]].copy()
     table["stage"] = table["stage"].map(stage_label)
     table["themes"] = table["themes"].map(", ".join)
-    table["open"] = [f"project?id={project_id}" for project_id in frame["id"]]
+    table["open"] = [project_url(project_id) for project_id in frame["id"]]
     table.columns = ["Partner", "Cycle", "Project", "Stage", "Themes", "Start", "End", "Last updated", "Project page"]
     st.dataframe(
         export.spreadsheet_safe(table),

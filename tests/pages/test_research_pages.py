@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from ctdash.models import AuditEvent, Partner, Project, ProjectStage
+from ctdash.ui import project_views
 from ctdash.ui.forms import GENERATIONS
 from tests.factories import make_project, make_user
 from tests.pages.conftest import shown, signed_in_as
@@ -39,9 +40,17 @@ def _board(open_app, username: str):
     return at.switch_page("pages/research.py").run()
 
 
+def _view(at, name: str):
+    """Open one of the page's views (tabs); only the open one is drawn."""
+    at.session_state["view"] = name
+    return at.run()
+
+
 def _table(at):
-    """The text alternative: every project on the board, the page's last table."""
-    return at.dataframe[-1].value
+    """The text alternative: every project on the board, the last table of the "Counts and table" view."""
+    table = _view(at, "Counts and table").dataframe[-1].value
+    _view(at, "Board")
+    return table
 
 
 def _column_heads(at) -> dict[str, int]:
@@ -78,7 +87,9 @@ def test_the_board_has_a_column_per_stage_with_the_databases_counts(app_database
         "Paused",
     ]
     assert heads == {stage.value.capitalize(): stored.get(stage, 0) for stage in ProjectStage}
-    assert at.get("vega_lite_chart")  # the timeline
+    assert not at.get("vega_lite_chart")  # only the open view is drawn
+    assert _view(at, "Timeline").get("vega_lite_chart")
+    _view(at, "Board")
     table = _table(at)
     assert set(table["Project"]) == {"Listening to families (test data)", "Ensembles (test data)"}
 
@@ -91,6 +102,11 @@ def test_the_filters_narrow_the_board(app_database, open_app, research):
     at.selectbox(key="board_cycle").select(None).run()
     at.selectbox(key="board_stage").select("analysis").run()
     assert list(_table(at)["Project"]) == ["Listening to families (test data)"]
+
+
+def _open_add(at):
+    at.session_state["add_project"] = True
+    return at.run()
 
 
 def _move_key(at, project_id: int) -> str:
@@ -142,7 +158,7 @@ def test_a_member_can_move_only_their_own_services_projects(app_database, open_a
 def test_a_member_adds_a_project_for_their_own_service_and_lands_on_its_page(
     app_database, open_app, database, research
 ):
-    at = _board(open_app, "kit")
+    at = _open_add(_board(open_app, "kit"))
     partner_box = at.selectbox(key="new_project_partner_id")
     assert partner_box.options == ["Cornwall"]  # a member adds projects for their own service only
     at.selectbox(key="new_project_cycle").select("2025-26")
@@ -162,6 +178,8 @@ def test_a_member_adds_a_project_for_their_own_service_and_lands_on_its_page(
 
 def test_a_project_with_mistakes_is_refused_and_the_form_keeps_what_was_typed(app_database, open_app, research):
     at = _board(open_app, "fay")
+    assert not at.text_input  # the form is drawn only when its expander is open
+    at = _open_add(at)
     at.text_input(key="new_project_title").input("A title (test data)")
     at.text_area(key="new_project_summary").input("A long summary I do not want to type again.")
     at.button(key="FormSubmitter:new_project-Add project").click().run()
@@ -219,3 +237,18 @@ def test_the_project_edit_form_saves_and_a_stale_copy_is_a_conflict(app_database
     kit.button(key=f"FormSubmitter:project_{project}-Save project").click().run()
     assert "Someone else changed the project" in shown(kit.error[0].value)
     assert kit.text_area(key=f"project_{project}_summary").value == "Our summary (test data)."
+
+
+def test_a_crowded_stage_shows_the_most_recent_cards_and_says_where_the_rest_are(
+    app_database, open_app, database, research
+):
+    with database() as session:
+        hull = _partner(session, "hull")
+        for number in range(project_views.MAX_CARDS + 2):
+            make_project(session, hull, title=f"Crowd {number} (test data)", stage=ProjectStage.PROPOSED)
+    at = _board(open_app, "fay")
+    assert _column_heads(at)["Proposed"] == project_views.MAX_CARDS + 2
+    assert f"The {project_views.MAX_CARDS} most recently updated of {project_views.MAX_CARDS + 2}" in " ".join(
+        shown(caption.value) for caption in at.caption
+    )
+    assert len(_table(at)) == project_views.MAX_CARDS + 4  # the table lists every project
