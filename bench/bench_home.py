@@ -227,6 +227,21 @@ def explain(engine, repeat: int) -> None:
                     print(f"             {line}")
 
 
+def time_reruns(at, check: Callable, bump: Callable[[], None], repeat: int) -> tuple[float, list[float], list[float]]:
+    """Run ``at``: its first run, then ``repeat`` warm reruns, then ``repeat`` reruns each after ``bump()``."""
+    started = time.perf_counter()
+    check(at.run())
+    first = (time.perf_counter() - started) * 1000
+    warm = timed(lambda: check(at.run()), repeat)
+    misses = []
+    for _ in range(repeat):
+        bump()
+        started = time.perf_counter()
+        check(at.run())
+        misses.append((time.perf_counter() - started) * 1000)
+    return first, warm, misses
+
+
 def apptest_figures(url: str, repeat: int, miss_target: float) -> tuple[list[Figure], dict[str, str]]:
     from streamlit.testing.v1 import AppTest
 
@@ -264,18 +279,8 @@ def apptest_figures(url: str, repeat: int, miss_target: float) -> tuple[list[Fig
 
     with contextlib.redirect_stdout(printed):
         at = AppTest.from_file(APP, default_timeout=300)
-        started = time.perf_counter()
-        check(at.run())
-        first = (time.perf_counter() - started) * 1000
+        first, warm, misses = time_reruns(at, check, bump, repeat)
         metrics = {metric.label: metric.value for metric in at.metric}
-
-        warm = timed(lambda: check(at.run()), repeat)
-        misses = []
-        for _ in range(repeat):
-            bump()
-            started = time.perf_counter()
-            check(at.run())
-            misses.append((time.perf_counter() - started) * 1000)
     writer.dispose()
     return [
         Figure("AppTest harness alone (1-line script)", harness, None, "floor included in the rows below"),

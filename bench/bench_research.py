@@ -18,7 +18,6 @@ import os
 import platform
 import secrets
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from bench.bench_home import (
     bench_database,
     describe,
     print_table,
+    time_reruns,
     timed,
 )
 from ctdash import db, projects, sign_in, users
@@ -119,16 +119,7 @@ def apptest_figures(url: str, repeat: int) -> list[Figure]:
         at.session_state[auth.SESSION_ID] = session_id
         at.run()
         at.switch_page("pages/research.py")
-        started = time.perf_counter()
-        check(at.run())
-        first = (time.perf_counter() - started) * 1000
-        warm = timed(lambda: check(at.run()), repeat)
-        misses = []
-        for _ in range(repeat):
-            bump()
-            started = time.perf_counter()
-            check(at.run())
-            misses.append((time.perf_counter() - started) * 1000)
+        first, warm, misses = time_reruns(at, check, bump, repeat)
     engine.dispose()
     return [
         Figure("research page, first run", [first], None, "includes the first Altair import"),

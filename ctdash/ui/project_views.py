@@ -211,28 +211,19 @@ def _since_2018(frame: pd.DataFrame) -> set[str]:
 
 
 def summaries(frame: pd.DataFrame) -> None:
-    """Projects per cycle and per theme, as tables that read aloud and sort."""
+    """Projects per stage, per cycle and per theme, then every project, as tables that read aloud and sort."""
     summary = projects.summary(frame)
-    left, right = st.columns(2, gap="large")
-    with left:
-        st.subheader("Projects per cycle")
-        st.dataframe(
-            pd.DataFrame(summary["cycle"], columns=["Cycle", "Projects"]),
-            hide_index=True,
-            width="stretch",
-            key="per_cycle",
-        )
-    with right:
-        st.subheader("Projects per theme")
-        if summary["theme"]:
-            st.dataframe(
-                pd.DataFrame(summary["theme"], columns=["Theme", "Projects"]),
-                hide_index=True,
-                width="stretch",
-                key="per_theme",
-            )
-        else:
-            st.caption("No themes recorded for these projects.")
+    counts = (("stage", "Stage"), ("cycle", "Cycle"), ("theme", "Theme"))
+    for (key, name), column in zip(counts, st.columns(3, gap="large"), strict=True):
+        with column:
+            st.subheader(f"Projects per {key}")
+            rows = [(stage_label(label) if key == "stage" else label, count) for label, count in summary[key]]
+            if rows:
+                st.dataframe(
+                    pd.DataFrame(rows, columns=[name, "Projects"]), hide_index=True, width="stretch", key=f"per_{key}"
+                )
+            else:
+                st.caption("None recorded for these projects.")
     st.subheader("All projects as a table")
     table = frame[["partner", "cycle", "title", "stage", "themes", "start_date", "end_date", "updated_at"]].copy()
     table["stage"] = table["stage"].map(stage_label)
