@@ -48,6 +48,13 @@ class PostgresServer:
         self.created.append(name)
         return self.url.set(database=name).render_as_string(hide_password=False)
 
+    def drop(self, url: str) -> None:
+        """Drop one database now, ending the connections still open to it (an app engine's pool)."""
+        name = make_url(url).database
+        with self.admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.created.remove(name)
+
     def drop_all(self) -> None:
         with self.admin.connect() as connection:
             for name in self.created:
@@ -69,12 +76,21 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 
 @pytest.fixture
-def database_url(request, tmp_path) -> str:
-    """A fresh, empty database URL of the backend named by the test's ``backend`` parameter."""
+def database_url(request, tmp_path) -> Iterator[str]:
+    """A fresh, empty database URL of the backend named by the test's ``backend`` parameter.
+
+    A PostgreSQL database is dropped when the test ends: the app under test keeps its engine (and
+    its pooled connections) for the life of the process, and a suite of page tests would otherwise
+    use up the server's connection slots.
+    """
     backend = getattr(request, "param", "sqlite")
-    if backend == "postgresql":
-        return request.getfixturevalue("postgres_server").create_database()
-    return f"sqlite:///{tmp_path / 'ctdash.db'}"
+    if backend != "postgresql":
+        yield f"sqlite:///{tmp_path / 'ctdash.db'}"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = server.create_database()
+    yield url
+    server.drop(url)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)
