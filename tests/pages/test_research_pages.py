@@ -25,7 +25,9 @@ def research(database):
     with database() as session:
         cornwall, hull = _partner(session, "cornwall"), _partner(session, "hull")
         first = make_project(session, cornwall, title="Listening to families (test data)", stage=ProjectStage.ANALYSIS)
-        second = make_project(session, hull, title="Ensembles (test data)", cycle="2024-25", stage=ProjectStage.COMPLETE)
+        second = make_project(
+            session, hull, title="Ensembles (test data)", cycle="2024-25", stage=ProjectStage.COMPLETE
+        )
         make_user(session, role="facilitator", username="fay")
         make_user(session, role="facilitator", username="gil")
         make_user(session, username="kit", partner=cornwall)
@@ -93,7 +95,7 @@ def test_the_filters_narrow_the_board(app_database, open_app, research):
 
 def _move_key(at, project_id: int) -> str:
     """The key of a card's "Move" popover (a new one after each save, see ctdash.ui.forms)."""
-    generations = at.session_state[GENERATIONS] if GENERATIONS in at.session_state else {}
+    generations = at.session_state.get(GENERATIONS, {})
     generation = generations.get(f"stage_{project_id}", 0)
     return f"stage_{project_id}_popover" + (f"_{generation}" if generation else "")
 
