@@ -44,6 +44,7 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
     PageRule("account.py", "My account", ":material/account_circle:", SIGNED_IN),
     PageRule("people.py", "People", ":material/manage_accounts:", ADMINS),
+    PageRule("import.py", "Import spreadsheets", ":material/upload_file:", ADMINS),
     PageRule("audit_log.py", "Audit log", ":material/history:", ADMINS),
 )
 RULES = {rule.file: rule for rule in PAGES}
