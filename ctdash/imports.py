@@ -113,6 +113,7 @@ class PlannedRow(NamedTuple):
     record_id: int | None = None  # the record it updates or leaves alone
     record_version: int | None = None
     values: dict | None = None  # the checked values to store; None for a row with errors
+    record: str = ""  # the stored record it matches, as people know it: "project #12: Ensembles"
 
 
 @dataclass(frozen=True)
@@ -157,7 +158,8 @@ class ImportPlan:
                 yield f"Row {row.number}: {error}"
 
     def preview(self) -> pd.DataFrame:
-        """One line per row, rows with errors first: number, action, errors, the values as read, the changes."""
+        """One line per row, rows with errors first: number, action, errors, the values as read, the record
+        an update or an unchanged row matches, and what changes."""
         ordered = sorted(self.rows, key=lambda row: (row.action != ERROR, row.number))
         return pd.DataFrame(
             [
@@ -166,11 +168,12 @@ class ImportPlan:
                     "Action": row.action,
                     "Errors": " ".join(row.errors),
                     **{label: row.shown.get(label, "") for label in self.labels},
+                    "Matches": row.record,
                     "Changes": "; ".join(row.changes),
                 }
                 for row in ordered
             ],
-            columns=["Row", "Action", "Errors", *self.labels, "Changes"],
+            columns=["Row", "Action", "Errors", *self.labels, "Matches", "Changes"],
         )
 
 
@@ -710,6 +713,7 @@ class _ProjectChecker(_Checker):
             record_id=stored.id,
             record_version=stored.version,
             values=record,
+            record=f"project #{stored.id}: {stored.values['title']}",
         )
 
 
@@ -911,6 +915,7 @@ class _PartnerChecker(_Checker):
             record_id=stored.id,
             record_version=stored.version,
             values={"name": name, **values},
+            record=f"{stored.name} (#{stored.id})",
         )
 
 

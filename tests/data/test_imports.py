@@ -190,7 +190,11 @@ def test_a_project_matching_a_stored_one_is_an_update_that_says_what_changes(ses
     version = stored.version
     data = csv_file([["hull", "2024/25", "ensembles (TEST DATA)", "Analysis", "send", "", ""]])
     row = dry_run(session, data).rows[0]
-    assert (row.action, row.record_id) == ("update", stored.id)
+    assert (row.action, row.record_id, row.record) == (
+        "update",
+        stored.id,
+        f"project #{stored.id}: Ensembles (test data)",
+    )
     assert row.changes == (
         "title: Ensembles (test data) -> ensembles (TEST DATA)",
         "themes: empty -> send",
@@ -498,6 +502,7 @@ def test_a_service_is_found_by_its_slug_and_never_renamed(session):
     data = csv_file([["cornwall", "South West"]], headings=["Name", "Region"])
     row = dry_run(session, data, kind="partners").rows[0]
     assert (row.action, row.record_id, row.shown["Name"]) == ("no change", cornwall.id, "Kernow (test data)")
+    assert row.record == f"Kernow (test data) (#{cornwall.id})"
     data = csv_file([["cornwall", "Somewhere (test data)"]], headings=["Name", "Region"])
     assert import_file(session, data, kind="partners").updated == 1
     assert (cornwall.name, cornwall.region, cornwall.active) == ("Kernow (test data)", "Somewhere (test data)", False)
