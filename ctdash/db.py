@@ -271,6 +271,22 @@ def _is_disconnect(error: DBAPIError) -> bool:
     return bool(getattr(error, "connection_invalidated", False))
 
 
+@contextlib.contextmanager
+def reading_beside(session: Session) -> Iterator[Session]:
+    """A read-only session of its own on ``session``'s database, for long reads before a write.
+
+    Its reads take no write lock, so on SQLite other writers carry on meanwhile. When ``session``
+    is bound to a connection rather than an engine (a test's rolled-back transaction), it is
+    ``session`` itself.
+    """
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        yield session
+        return
+    with session_scope(bind.execution_options(ctdash_write=False), read_only=True) as reader:
+        yield reader
+
+
 def current_revisions(session: Session, areas: tuple[str, ...] = AREAS) -> tuple[int, ...]:
     """The data revisions of ``areas``, in that order: each goes up with every committed change to its area."""
     found = dict(session.execute(select(DataRevision.area, DataRevision.revision)).all())

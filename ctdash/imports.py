@@ -2,9 +2,10 @@
 
 ``plan`` reads an upload (``ctdash.spreadsheets``) and checks every row against what is stored,
 saying what importing would do with it: create a record, update one (and what changes), leave one
-as it is, or the errors that stop it, all of them. It never writes. ``run`` plans again inside the
-write transaction and imports only if nothing has changed since the preview (the plan's
-``signature``) and no row has an error: in one transaction, so a failure half-way writes nothing.
+as it is, or the errors that stop it, all of them. It never writes. ``run`` plans again and imports
+only if no row has an error and the plan is the one previewed (its ``signature``); inside the write
+transaction it makes sure nothing has changed since that plan was made, planning again there if
+anything has. One transaction: a failure half-way writes nothing.
 
 - Each field is checked by the same function the edit forms use (``ctdash.projects``,
   ``ctdash.partners``), so a spreadsheet can store nothing a form would refuse.
@@ -16,9 +17,10 @@ write transaction and imports only if nothing has changed since the preview (the
   file updates; an empty cell in a column the file has empties it.
 - Text that looks like a formula ("=HYPERLINK(...)") is stored as typed; ``ctdash.export`` defuses
   it whenever it leaves for a spreadsheet again.
-- Speed: everything a check needs is loaded once into dictionaries (no query per row), and the
-  rows are written with multi-row statements, so SQLite's one write lock is held briefly. The file
-  is read before the write transaction begins.
+- Speed: everything a check needs is loaded once into dictionaries (no query per row), each
+  distinct cell is checked once, and the rows are written with multi-row statements. The file is
+  read and checked before the write transaction begins, so SQLite's one write lock, which every
+  other writer waits for, is held only while the rows are written.
 """
 
 from __future__ import annotations
@@ -237,16 +239,23 @@ def run(
     """Import ``data`` all or nothing, if it still plans as previewed; audited. Use a write session.
 
     Raises InvalidInput, writing nothing, when any row has an error, and Conflict when the plan made
-    now differs from the one whose ``signature`` the person saw.
+    now differs from the one whose ``signature`` the person saw. ``progress`` reports reading and
+    checking, then "Saving…" once the write transaction has begun.
     """
     permissions.require(viewer, permissions.IMPORT)
-    # Reading the file and the checks that need no database come before the first statement, so
-    # SQLite's one write lock is held only for matching the rows to what is stored, and writing.
+    # Reading the file and checking its rows take seconds for a large file, so they come before the
+    # write transaction, which on SQLite holds the one write lock that every other writer waits for.
     table = _read(kind, data, filename, progress)
     checker = _checker(kind, table, preview=False)
     checker.warm()
+    with db.reading_beside(session) as reader:
+        seen = db.current_revisions(reader, (db.RESEARCH,))
+        planned = _plan_table(reader, checker, data, filename, progress)
     _lock(session, kind)
-    planned = _plan_table(session, checker, data, filename, progress)
+    # Every change to services, themes or projects moves this revision in its own transaction, so
+    # an unmoved one means the plan still holds; otherwise plan again, now inside the transaction.
+    if db.current_revisions(session, (db.RESEARCH,)) != seen:
+        planned = _plan_table(session, checker, data, filename, progress)
     if planned.has_errors:
         count = planned.counts[ERROR]
         raise InvalidInput(
@@ -256,7 +265,7 @@ def run(
     if planned.signature != expected_signature:
         raise Conflict(CHANGED)
     if progress:
-        progress(1.0, f"Saving {planned.to_import:,} rows…")
+        progress(1.0, f"Saving {_rows(planned.to_import)}…")
     write = _write_projects if kind == PROJECTS else _write_partners
     report = write(session, viewer, planned)
     # The bulk statements bypass the objects the session holds; they are read again when next used.
@@ -291,7 +300,7 @@ def _read(kind: str, data: bytes, filename: str, progress: Progress | None) -> T
         expected = max(data.count(b"\n"), 1) if not data.startswith(b"PK") else MAX_ROWS
 
         def report(count: int) -> None:
-            progress(0.5 * min(count / expected, 1.0), f"Reading the file: {count:,} rows")
+            progress(0.5 * min(count / expected, 1.0), f"Reading the file: {_rows(count)}")
 
     return read_table(data, filename, columns, max_rows=MAX_ROWS, progress=report)
 
@@ -315,7 +324,7 @@ def _plan_table(
             progress(0.5 + 0.5 * index / total, f"Checking row {index + 1:,} of {total:,}")
         rows.append(checker.check(row))
     if progress:
-        progress(1.0, f"Checked {total:,} rows")
+        progress(1.0, f"Checked {_rows(total)}")
     counts = Counter(row.action for row in rows)
     return ImportPlan(
         kind=kind,
@@ -326,6 +335,10 @@ def _plan_table(
         signature=_signature(kind, data, rows),
         labels=tuple(column.label for column in columns),
     )
+
+
+def _rows(count: int) -> str:
+    return f"{count:,} row" if count == 1 else f"{count:,} rows"
 
 
 def _notices(kind: str, table: Table, columns: tuple[Column, ...]) -> Iterator[str]:
@@ -506,6 +519,7 @@ class _Checker:
         self.table = table
         self.present = set(table.columns)
         self.preview = preview
+        self.seen: dict = {}  # the rows so far, by what identifies their record: key -> row number
 
     def warm(self) -> None:
         """Run every check that needs no database over the file, so checking rows later only looks results up."""
@@ -516,7 +530,11 @@ class _Checker:
                 cell(line, line.cells.get(key))
 
     def load(self, session: Session) -> None:
-        raise NotImplementedError
+        """Load what rows are checked against; loading again starts the rows afresh."""
+        for cell in self.cells.values():
+            if not cell.pure:
+                cell.results.clear()
+        self.seen = {}
 
 
 class _ProjectChecker(_Checker):
@@ -526,7 +544,6 @@ class _ProjectChecker(_Checker):
 
     def __init__(self, table: Table, *, preview: bool) -> None:
         super().__init__(table, preview=preview)
-        self.seen: dict[tuple[int, str, str], int] = {}  # rows of the file so far: key -> row number
         self.cells = {
             "partner": _Cell(self.partner, pure=False),
             "cycle": _Cell(projects.normalise_cycle),
@@ -541,6 +558,7 @@ class _ProjectChecker(_Checker):
         }
 
     def load(self, session: Session) -> None:
+        super().load(session)
         self._load_partners(session)
         self._load_themes(session)
         self._load_projects(session)
@@ -829,7 +847,6 @@ class _PartnerChecker(_Checker):
 
     def __init__(self, table: Table, *, preview: bool) -> None:
         super().__init__(table, preview=preview)
-        self.seen: dict[str, int] = {}
 
         def number(cell: object) -> float | None:
             return None if cell is None else parse_number(cell, decimal_comma=table.decimal_comma)
@@ -851,6 +868,7 @@ class _PartnerChecker(_Checker):
         }
 
     def load(self, session: Session) -> None:
+        super().load(session)
         self.stored: dict[str, _StoredPartner] = {}  # match key of a name or slug -> the service
         by_slug = {}
         for partner in session.execute(

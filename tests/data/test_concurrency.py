@@ -260,7 +260,7 @@ def test_a_long_import_beside_a_partner_edit_and_a_sign_in(engine):
 
     def long_import():
         def progress(_fraction, text):
-            if text.startswith("Checking"):  # inside the write transaction: the rows are matched to what is stored
+            if text.startswith("Saving"):  # inside the write transaction, before the rows are written
                 importing.set()
 
         with db.session_scope(engine) as session:

@@ -570,3 +570,71 @@ def test_a_committed_import_is_there_for_every_session(committed):
         assert dry_run(session, data).rows[0].action == "no change"
         board = projects.board(session, viewer=CLI)
         assert board["themes"].tolist() == [["Special educational needs and disabilities (SEND)"]]
+
+
+def _run_with_a_change_after_the_check(engine, data: bytes, change, texts: list[str]) -> imports.ImportReport:
+    """Run an import, making ``change`` (in a session of its own) once the rows are checked, before the write;
+    ``texts`` gets the progress messages."""
+    with db.session_scope(engine, read_only=True) as session:
+        plan = dry_run(session, data)
+    changed = []
+
+    def progress(_fraction, text):
+        texts.append(text)
+        if text.startswith("Checked") and not changed:
+            changed.append(1)
+            with db.session_scope(engine) as other:
+                change(other)
+
+    with db.session_scope(engine) as session:
+        return imports.run(
+            session,
+            viewer=CLI,
+            kind="projects",
+            data=data,
+            filename="p.csv",
+            expected_signature=plan.signature,
+            progress=progress,
+        )
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_a_project_added_between_the_check_and_the_write_stops_the_import(committed):
+    data = csv_file([["Hull", "2024-25", "Raced (test data)", "planning", "", "", ""]])
+
+    def add_the_same_project(other):
+        make_project(other, partner_named(other, "Hull"), cycle="2024-25", title="Raced (test data)")
+
+    with pytest.raises(Conflict, match="The data changed since your preview"):
+        _run_with_a_change_after_the_check(committed, data, add_the_same_project, [])
+    with db.session_scope(committed, read_only=True) as session:
+        assert count(session, Project) == 1
+        assert count(session, AuditEvent) == 0
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_an_unrelated_change_between_the_check_and_the_write_is_checked_again_and_lets_the_import_through(
+    committed,
+):
+    data = csv_file([["Hull", "2024-25", "Raced (test data)", "planning", "", "", ""]])
+
+    def edit_another_service(other):
+        partner_named(other, "Norfolk").region = "Somewhere else (test data)"
+
+    texts = []
+    report = _run_with_a_change_after_the_check(committed, data, edit_another_service, texts)
+    assert report.created == 1
+    assert [text for text in texts if text.startswith("Checked")] == ["Checked 1 row"] * 2, "checked again"
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_without_a_change_meanwhile_the_rows_are_checked_once_before_the_write(committed):
+    texts = []
+    _run_with_a_change_after_the_check(
+        committed,
+        csv_file([["Hull", "2024-25", "Calm (test data)", "planning", "", "", ""]]),
+        lambda other: None,
+        texts,
+    )
+    assert [text for text in texts if text.startswith("Checked")] == ["Checked 1 row"]
+    assert texts[-1] == "Saving 1 row…"
