@@ -159,3 +159,11 @@ def test_a_member_is_refused_the_page(app_database, open_app, database):
     at.switch_page("pages/import.py").run()
     assert "This page is for administrators" in shown(at.info[0].value)
     assert not at.file_uploader
+
+
+def test_a_filter_for_rows_a_new_file_lacks_falls_back_to_every_row(admin_page):
+    at = _upload(admin_page, BAD)
+    at.segmented_control(key="import_show").set_value("error").run()
+    at = _upload(at, GOOD)
+    assert not at.exception
+    assert len(at.dataframe[0].value) == 2
