@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 import pandas as pd
-from sqlalchemy import and_, select
+from sqlalchemy import Integer, Select, String, and_, insert, literal, select
 from sqlalchemy.orm import Session
 
-from ctdash import clock, export, permissions
+from ctdash import clock, db, export, permissions
 from ctdash.config import get_settings
 from ctdash.errors import InvalidInput
-from ctdash.models import AuditEvent, User
+from ctdash.models import AuditEvent, User, UTCDateTime
 from ctdash.viewer import Viewer
 
 # The actions ctdash records, with the words the Audit page shows for them.
@@ -27,10 +28,13 @@ ACTIONS = {
     "user_reactivated": "User reactivated",
     "password_changed": "Password changed",
     "password_reset": "Password reset",
+    "partner_created": "Partner service added",
     "partner_changed": "Partner service changed",
+    "partners_imported": "Partner services imported",
     "project_created": "Research project created",
     "project_changed": "Research project changed",
     "project_stage_changed": "Research project moved",
+    "projects_imported": "Research projects imported",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }
@@ -53,13 +57,66 @@ def record(
     session.add(
         AuditEvent(
             actor_id=actor.user_id if actor else None,
-            actor=(actor_name or (actor.name if actor and actor.signed_in else "anonymous"))[:120],
+            actor=_actor_text(actor, actor_name),
             action=action,
             entity_type=entity_type,
             entity_id=entity_id,
             summary=summary,
         )
     )
+
+
+def record_many(
+    session: Session,
+    *,
+    actor: Viewer | None,
+    events: Iterable[tuple[str, str, int | None, str]],
+    actor_name: str | None = None,
+) -> int:
+    """Add many audit rows at once (imports): each event is (action, entity_type, entity_id, summary).
+
+    Multi-row INSERTs in the caller's transaction, all stamped with the same time; returns the number of rows.
+    """
+    actor_id, who = actor.user_id if actor else None, _actor_text(actor, actor_name)
+    rows = [
+        {
+            "actor_id": actor_id,
+            "actor": who,
+            "action": action,
+            "entity_type": kind,
+            "entity_id": id_,
+            "summary": summary,
+        }
+        for action, kind, id_, summary in events
+    ]
+    if rows:
+        at = db.inline(session, clock.now(), UTCDateTime())
+        session.execute(insert(AuditEvent).values(at=at), rows)
+    return len(rows)
+
+
+def record_from_select(session: Session, *, actor: Viewer | None, rows: Select, actor_name: str | None = None) -> None:
+    """Add one audit row per row of ``rows`` (columns: action, entity_type, entity_id, summary) in one statement."""
+    at, who = clock.now(), _actor_text(actor, actor_name)
+    source = rows.subquery()
+    session.execute(
+        insert(AuditEvent).from_select(
+            ["at", "actor_id", "actor", "action", "entity_type", "entity_id", "summary"],
+            select(
+                literal(at, UTCDateTime()),
+                literal(actor.user_id if actor else None, Integer()),
+                literal(who, String()),
+                source.c.action,
+                source.c.entity_type,
+                source.c.entity_id,
+                source.c.summary,
+            ),
+        )
+    )
+
+
+def _actor_text(actor: Viewer | None, actor_name: str | None) -> str:
+    return (actor_name or (actor.name if actor and actor.signed_in else "anonymous"))[:120]
 
 
 def search(

@@ -332,10 +332,26 @@ def _partner_for_update(session: Session, partner_id: int, expected_version: int
     return partner
 
 
-def _check_name(session: Session, partner_id: int, text: str | None) -> str:
+# --- checking a partner's details: one check per field, shared by the edit form and the importer ---
+
+# Free-text details: the words a message names each by, and its length limit.
+TEXT_FIELDS = {
+    "lead_organisation": ("The lead organisation", 200),
+    "region": ("The region", 80),
+    "local_authority": ("The local authority area", 200),
+    "contact_name": ("The contact's name", 200),
+}
+
+
+def check_name(text: str | None) -> str:
+    """A service's name, tidied; InvalidInput when empty or too long (whether it is taken is checked apart)."""
     name = clean_text(text, field="The name", limit=200)
     if name is None:
         raise InvalidInput("Enter the service's name, such as 'Hull Music Service'.")
+    return name
+
+
+def _check_name_free(session: Session, partner_id: int, name: str) -> str:
     taken = session.scalar(
         select(Partner.name).where(func.lower(Partner.name) == name.lower(), Partner.id != partner_id).limit(1)
     )
@@ -344,7 +360,20 @@ def _check_name(session: Session, partner_id: int, text: str | None) -> str:
     return name
 
 
-def _check_website(text: str | None) -> str | None:
+def check_short_name(text: str | None) -> str:
+    short_name = clean_text(text, field="The short name", limit=80)
+    if short_name is None:
+        raise InvalidInput("Enter a short name for map labels, such as 'Hull'.")
+    return short_name
+
+
+def check_text(field: str, text: str | None) -> str | None:
+    """One of the free-text details in ``TEXT_FIELDS``, tidied, or None when empty."""
+    label, limit = TEXT_FIELDS[field]
+    return clean_text(text, field=label, limit=limit)
+
+
+def check_website(text: str | None) -> str | None:
     website = clean_text(text, field="The website address", limit=300)
     if website is None:
         return None
@@ -356,23 +385,25 @@ def _check_website(text: str | None) -> str | None:
     return website
 
 
+NOT_A_NUMBER = "Latitude and longitude must be numbers in decimal degrees, such as 53.745 and -0.336."
+
+
 def _number(value) -> float | None:
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
     if isinstance(value, bool):
-        raise InvalidInput("Latitude and longitude must be numbers in decimal degrees, such as 53.745 and -0.336.")
+        raise InvalidInput(NOT_A_NUMBER)
     try:
         number = float(value)
     except (TypeError, ValueError):
-        raise InvalidInput(
-            "Latitude and longitude must be numbers in decimal degrees, such as 53.745 and -0.336."
-        ) from None
+        raise InvalidInput(NOT_A_NUMBER) from None
     if not math.isfinite(number):
-        raise InvalidInput("Latitude and longitude must be numbers in decimal degrees, such as 53.745 and -0.336.")
+        raise InvalidInput(NOT_A_NUMBER)
     return number
 
 
-def _check_position(latitude, longitude) -> tuple[float | None, float | None]:
+def check_position(latitude, longitude) -> tuple[float | None, float | None]:
+    """Latitude and longitude in decimal degrees, both inside the UK, or both None (off the map)."""
     latitude, longitude = _number(latitude), _number(longitude)
     if (latitude is None) != (longitude is None):
         raise InvalidInput("Enter both latitude and longitude, or leave both empty to keep the service off the map.")
@@ -390,6 +421,11 @@ def _check_profile_text(text: str | None) -> str | None:
     return clean_text(text, field="The profile", limit=MAX_PROFILE_TEXT, multiline=True)
 
 
+def describe_change(field: str, before, after) -> str:
+    """One change as the audit trail shows it: "region: London -> South East"."""
+    return f"{field}: {_shown(field, before)} -> {_shown(field, after)}"
+
+
 def _shown(field: str, value) -> str:
     if field == "profile_text":  # long; the trail keeps its size, not the text twice
         return "empty" if value is None else f"{len(value):,} characters"
@@ -402,7 +438,7 @@ def _apply_changes(session: Session, *, viewer: Viewer, partner: Partner, new_va
     for field, value in new_values.items():
         before = getattr(partner, field)
         if before != value:
-            changes.append(f"{field}: {_shown(field, before)} -> {_shown(field, value)}")
+            changes.append(describe_change(field, before, value))
             setattr(partner, field, value)
     if changes:
         session.flush()
@@ -441,20 +477,18 @@ def update_partner(
     """
     permissions.require(viewer, permissions.EDIT_PARTNERS)
     partner = _partner_for_update(session, partner_id, expected_version)
-    checked_short_name = clean_text(short_name, field="The short name", limit=80)
-    if checked_short_name is None:
-        raise InvalidInput("Enter a short name for map labels, such as 'Hull'.")
-    checked_latitude, checked_longitude = _check_position(latitude, longitude)
+    checked_short_name = check_short_name(short_name)
+    checked_latitude, checked_longitude = check_position(latitude, longitude)
     new_values = {
-        "name": _check_name(session, partner.id, name),
+        "name": _check_name_free(session, partner.id, check_name(name)),
         "short_name": checked_short_name,
-        "lead_organisation": clean_text(lead_organisation, field="The lead organisation", limit=200),
-        "region": clean_text(region, field="The region", limit=80),
-        "local_authority": clean_text(local_authority, field="The local authority area", limit=200),
-        "website": _check_website(website),
+        "lead_organisation": check_text("lead_organisation", lead_organisation),
+        "region": check_text("region", region),
+        "local_authority": check_text("local_authority", local_authority),
+        "website": check_website(website),
         "latitude": checked_latitude,
         "longitude": checked_longitude,
-        "contact_name": clean_text(contact_name, field="The contact's name", limit=200),
+        "contact_name": check_text("contact_name", contact_name),
         "contact_email": check_email(contact_email),
         "profile_text": _check_profile_text(profile_text),
         "active": bool(active),

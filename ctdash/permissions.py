@@ -2,8 +2,8 @@
 
 - Pages: who may open each file in ``pages/``, checked by the page itself on every run (``ui.guard``).
 - Rows: which findings a viewer may see (``visible_findings``, a WHERE clause every read adds).
-- Actions: who may manage people, read the audit log or edit partner services (``require``), checked by
-  the services.
+- Actions: who may manage people, read the audit log, edit partner services or import spreadsheets
+  (``require``), checked by the services.
 """
 
 from __future__ import annotations
@@ -44,6 +44,7 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
     PageRule("account.py", "My account", ":material/account_circle:", SIGNED_IN),
     PageRule("people.py", "People", ":material/manage_accounts:", ADMINS),
+    PageRule("import.py", "Import spreadsheets", ":material/upload_file:", ADMINS),
     PageRule("audit_log.py", "Audit log", ":material/history:", ADMINS),
 )
 RULES = {rule.file: rule for rule in PAGES}
@@ -97,7 +98,8 @@ STAFF = frozenset({Role.FACILITATOR.value, Role.ADMIN.value})
 MANAGE_PEOPLE = "manage people"
 READ_AUDIT_LOG = "read the audit log"
 EDIT_PARTNERS = "edit partner services"
-ACTIONS = {MANAGE_PEOPLE: ADMINS, READ_AUDIT_LOG: ADMINS, EDIT_PARTNERS: STAFF}
+IMPORT = "import spreadsheets"
+ACTIONS = {MANAGE_PEOPLE: ADMINS, READ_AUDIT_LOG: ADMINS, EDIT_PARTNERS: STAFF, IMPORT: ADMINS}
 ACTOR_NAMES = {ADMINS: "administrators", STAFF: "facilitators and administrators"}
 
 

@@ -340,6 +340,28 @@ class ProjectValues:
     summary: str | None
 
 
+# --- checking a project's fields: one check per field, shared by the forms and the importer ---
+
+
+def check_title(text: str | None) -> str:
+    title = clean_text(text, field="The title", limit=MAX_TITLE)
+    if title is None:
+        raise InvalidInput("Enter the project's title, a few words saying what it looks into.")
+    return title
+
+
+def check_research_question(text: str | None) -> str | None:
+    return clean_text(text, field="The research question", limit=MAX_QUESTION, multiline=True)
+
+
+def check_lead_contact(text: str | None) -> str | None:
+    return clean_text(text, field="The lead contact", limit=MAX_LEAD)
+
+
+def check_summary(text: str | None) -> str | None:
+    return clean_text(text, field="The summary", limit=MAX_SUMMARY, multiline=True)
+
+
 def check_dates(start_date: dt.date | None, end_date: dt.date | None) -> None:
     for name, value in (("start", start_date), ("end", end_date)):
         if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
@@ -370,9 +392,7 @@ def check_values(
     """Check a project's fields one by one, each mistake as a sentence; raises InvalidInput."""
     if partner_id is None or session.get(Partner, partner_id) is None:
         raise InvalidInput("Choose the partner service whose project this is.")
-    checked_title = clean_text(title, field="The title", limit=MAX_TITLE)
-    if checked_title is None:
-        raise InvalidInput("Enter the project's title, a few words saying what it looks into.")
+    checked_title = check_title(title)
     known = set(session.scalars(select(Theme.slug).where(Theme.active)))
     unknown = [slug for slug in themes if slug not in known]
     if unknown:
@@ -382,15 +402,13 @@ def check_values(
         partner_id=partner_id,
         cycle=normalise_cycle(cycle),
         title=checked_title,
-        research_question=clean_text(
-            research_question, field="The research question", limit=MAX_QUESTION, multiline=True
-        ),
+        research_question=check_research_question(research_question),
         themes=tuple(dict.fromkeys(themes)),
         stage=stage_of(stage),
         start_date=start_date,
         end_date=end_date,
-        lead_contact=clean_text(lead_contact, field="The lead contact", limit=MAX_LEAD),
-        summary=clean_text(summary, field="The summary", limit=MAX_SUMMARY, multiline=True),
+        lead_contact=check_lead_contact(lead_contact),
+        summary=check_summary(summary),
     )
 
 
@@ -407,6 +425,11 @@ def _check_unique(session: Session, values: ProjectValues, project_id: int | Non
             f"This service already has a project called {values.title!r} in {values.cycle}; "
             "change the title, or edit that project instead."
         )
+
+
+def describe_change(field: str, before, after) -> str:
+    """One change as the project's history shows it: "stage: planning -> analysis"."""
+    return f"{field.replace('_', ' ')}: {_shown(field, before)} -> {_shown(field, after)}"
 
 
 def _shown(field: str, value) -> str:
@@ -435,7 +458,7 @@ def _apply(session: Session, *, viewer: Viewer, project: Project, values: dict, 
             names = dict(session.execute(select(Partner.id, Partner.name).where(Partner.id.in_([before, value]))).all())
             changes.append(f"service: {names.get(before)} -> {names.get(value)}")
         elif before != value:
-            changes.append(f"{field.replace('_', ' ')}: {_shown(field, before)} -> {_shown(field, value)}")
+            changes.append(describe_change(field, before, value))
         if before != value:
             setattr(project, field, _themes_of(session, value) if field == "themes" else value)
     if changes:

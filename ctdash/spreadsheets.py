@@ -140,6 +140,7 @@ class Table:
     decimal_comma: bool  # a semicolon-separated CSV: "53,745" means 53.745
     sheet_name: str | None  # the workbook sheet read; None for a CSV
     kind: str  # "csv" or "xlsx"
+    columns: tuple[str, ...] = ()  # keys of the known columns the headings name, in file order
 
 
 class CellError(ValueError):
@@ -155,6 +156,11 @@ class _Header:
     unknown: list[str]
     missing: list[Column]  # required columns with no heading
     rest: Iterator[tuple[int, list[object]]]  # the rows after the heading row
+
+    @property
+    def present(self) -> tuple[str, ...]:
+        """The keys of the known columns found, in file order."""
+        return tuple(key for key in self.keys if key is not None)
 
     @property
     def usable(self) -> bool:
@@ -211,7 +217,9 @@ def read_table(
         if not header.usable:
             raise InvalidInput(_missing_message(header.missing, columns))
         rows = _data_rows(header, max_rows)
-        table = Table(rows, header.unknown, decimal_comma=delimiter == ";", sheet_name=None, kind="csv")
+        table = Table(
+            rows, header.unknown, decimal_comma=delimiter == ";", sheet_name=None, kind="csv", columns=header.present
+        )
     counter.finish()
     return table
 
@@ -347,7 +355,14 @@ def _read_workbook(data: bytes, columns: Sequence[Column], max_rows: int, counte
             header = _find_header(counter.track(_sheet_records(sheet)), columns)
             if header.usable:
                 rows = _data_rows(header, max_rows)
-                return Table(rows, header.unknown, decimal_comma=False, sheet_name=sheet.title, kind="xlsx")
+                return Table(
+                    rows,
+                    header.unknown,
+                    decimal_comma=False,
+                    sheet_name=sheet.title,
+                    kind="xlsx",
+                    columns=header.present,
+                )
             if closest is None or header.shortfall < closest[1].shortfall:
                 closest = (sheet.title, header)
     finally:

@@ -28,7 +28,9 @@ def clean_text(text: str | None, *, field: str, limit: int, multiline: bool = Fa
     if len(value) > limit:
         raise InvalidInput(f"{field} is {len(value):,} characters long; keep it to {limit:,}.")
     allowed = {"\n"} if multiline else set()
-    if any(unicodedata.category(c) in INVISIBLE_CATEGORIES and c not in allowed for c in value):
+    # Printable ASCII is never invisible: the character-by-character look is for the rest (and is slow).
+    visible = value.isascii() and value.replace("\n", "").isprintable()
+    if not visible and any(unicodedata.category(c) in INVISIBLE_CATEGORIES and c not in allowed for c in value):
         raise InvalidInput(
             f"{field} contains invisible or control characters (such as a text-direction override); "
             "type it again using letters, spaces and punctuation only."

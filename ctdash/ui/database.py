@@ -23,7 +23,11 @@ from ctdash.viewer import Viewer
 T = TypeVar("T")
 
 
-@st.cache_resource(show_spinner="Opening the database…")
+def _release(engine: Engine) -> None:
+    engine.dispose()  # an engine dropped from the cache closes its pooled connections at once
+
+
+@st.cache_resource(show_spinner="Opening the database…", on_release=_release)
 def _engine(database_url: str) -> Engine:
     # Created once per process and URL; a failure is not cached, so the next rerun tries again.
     engine = db.make_engine(database_url)

@@ -73,7 +73,9 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
     expect_menu(page, ["Home", "Partner map", "Sign in"])
 
     sign_in(page, base, "ada", ADMIN_PASSWORD)
-    expect_menu(page, ["Home", "Partner map", "Research status", "My account", "People", "Audit log"])
+    expect_menu(
+        page, ["Home", "Partner map", "Research status", "My account", "People", "Import spreadsheets", "Audit log"]
+    )
     visit(page, f"{base}/people")
     expect(page.get_by_role("heading", name="People", level=1)).to_be_visible()
     facilitator_password = add_person(page, name="Fay Facilitator", username="fay", role="Facilitator")

@@ -1,10 +1,11 @@
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ctdash.cli import main
+from ctdash.config import DATA_DIR
 from ctdash.db import head_revision, make_engine, session_scope
-from ctdash.models import Partner
+from ctdash.models import AuditEvent, Partner, Project
 from tests.factories import make_user
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
@@ -77,3 +78,76 @@ def test_create_user_refuses_an_unknown_partner(monkeypatch, database_url):
     result = CliRunner().invoke(main, args, input="Good-Password-42\nGood-Password-42\n")
     assert result.exit_code == 1
     assert "There is no partner service called 'Atlantis'" in result.output
+
+
+def _write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_import_dry_run_prints_every_error_of_every_row_and_fails_writing_nothing(cli, tmp_path, database_url):
+    path = _write(
+        tmp_path,
+        "projects.csv",
+        "Partner,Cycle,Title,Stage,Notes\n"
+        "Cornwal,2024-25,Listening (test data),planning,\n"
+        "Hull,next year,Ensembles (test data),fieldwork,\n"
+        "Hull,2024-25,Fine (test data),planning,\n",
+    )
+    result = cli("import", "projects", path, "--dry-run")
+    assert result.exit_code == 1
+    assert result.output.splitlines() == [
+        'These columns are not ones the importer knows, so they are left out: "Notes".',
+        "The file has no column for Research question, Themes, Start date, End date, Lead contact, Summary: "
+        "new records leave them empty and records the file updates keep what they have.",
+        "Row 2: Unknown partner 'Cornwal'; did you mean 'Cornwall'?",
+        "Row 3: 'next year' is not a research cycle: write the academic year like 2024-25.",
+        "Row 3: 'fieldwork' is not a stage; use one of: proposed, planning, data collection, analysis, "
+        "sharing findings, complete, paused.",
+        "1 to create, 2 with errors.",
+        "Error: Nothing was imported: correct the rows above and run the command again.",
+    ]
+    assert cli("import", "projects", path).exit_code == 1, "without --dry-run, errors still import nothing"
+    engine = make_engine(database_url)
+    with session_scope(engine, read_only=True) as session:
+        assert session.scalar(select(func.count(Project.id))) == 0
+    engine.dispose()
+
+
+def test_import_creates_then_finds_nothing_to_change_and_is_audited_as_the_command_line(cli, tmp_path, database_url):
+    path = _write(
+        tmp_path,
+        "projects.csv",
+        "Partner,Cycle,Title,Stage\n"
+        "Hull,2024/25,Ensembles (test data),planning\n"
+        "Cornwall,2025,Listening (test data),proposed\n",
+    )
+    dry = cli("import", "projects", path, "--dry-run")
+    assert (dry.exit_code, dry.output.splitlines()[-2:]) == (0, ["2 to create.", "Dry run: nothing was imported."])
+    first = cli("import", "projects", path)
+    assert first.exit_code == 0, first.output
+    assert first.output.splitlines()[-1] == "Created 2, updated 0, unchanged 0."
+    assert cli("import", "projects", path).output.splitlines()[-1] == "Created 0, updated 0, unchanged 2."
+    engine = make_engine(database_url)
+    with session_scope(engine, read_only=True) as session:
+        events = session.execute(select(AuditEvent.actor, AuditEvent.actor_id, AuditEvent.action)).all()
+    engine.dispose()
+    assert {(actor, actor_id) for actor, actor_id, _ in events} == {("command line", None)}
+    assert sorted(action for _, _, action in events) == ["project_created"] * 2 + ["projects_imported"] * 2
+
+
+def test_import_partners_from_the_seed_file_changes_nothing(cli):
+    result = cli("import", "partners", str(DATA_DIR / "partners.csv"), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "15 unchanged." in result.output
+
+
+def test_import_refuses_a_file_that_is_not_a_spreadsheet_in_one_line(cli, tmp_path):
+    path = tmp_path / "projects.csv"
+    path.write_bytes(b"%PDF-1.7 a report")
+    result = cli("import", "projects", str(path))
+    assert result.exit_code == 1
+    assert result.output == (
+        "Error: That file is a PDF, not a spreadsheet: export the table as .xlsx or .csv and upload that.\n"
+    )

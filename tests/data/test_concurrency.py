@@ -14,7 +14,7 @@ from sqlalchemy import func, select, text
 
 from ctdash import db, sign_in, users
 from ctdash.errors import Conflict
-from ctdash.models import Finding, Partner, SignInAttempt, User
+from ctdash.models import Finding, Partner, Project, SignInAttempt, User
 from ctdash.seed import initialise
 from tests.factories import make_finding, make_partner, make_user, viewer_for
 
@@ -233,3 +233,78 @@ def test_a_read_only_session_refuses_to_write(engine):
     with db.session_scope(engine, read_only=True) as session:
         assert session.scalar(select(func.count()).where(Partner.slug == "nope")) == 0
         assert session.execute(text("SELECT 1")).scalar() == 1
+
+
+@BOTH
+def test_a_long_import_beside_a_partner_edit_and_a_sign_in(engine):
+    from ctdash import imports, partners
+    from ctdash.models import Role
+    from ctdash.viewer import Viewer
+
+    with db.session_scope(engine) as session:
+        admin, member = make_user(session, role="admin"), make_user(session)
+        admin_viewer = viewer_for(admin)
+        services = [make_partner(session).name for _ in range(20)]
+        edited = make_partner(session)
+        edited_id, edited_version = edited.id, edited.version
+    lines = ["Partner,Cycle,Title,Stage,Start date,End date"] + [
+        f"{services[number % 20]},2024-25,Imported project {number} (test data),planning,01/09/2024,31/07/2025"
+        for number in range(20_000)
+    ]
+    data = "\n".join(lines).encode()
+    cli = Viewer(role=Role.ADMIN, name="command line")
+    with db.session_scope(engine, read_only=True) as session:
+        plan = imports.plan(session, viewer=cli, kind="projects", data=data, filename="big.csv")
+    assert plan.counts["create"] == 20_000
+    importing, imported = threading.Event(), threading.Event()
+
+    def long_import():
+        def progress(_fraction, text):
+            if text.startswith("Saving"):  # inside the write transaction, before the rows are written
+                importing.set()
+
+        with db.session_scope(engine) as session:
+            imports.run(
+                session,
+                viewer=cli,
+                kind="projects",
+                data=data,
+                filename="big.csv",
+                expected_signature=plan.signature,
+                progress=progress,
+            )
+        imported.set()
+
+    def edit_a_partner_and_sign_in():
+        assert importing.wait(WAIT)
+        with db.session_scope(engine) as session:
+            partners.update_partner(
+                session,
+                viewer=admin_viewer,
+                partner_id=edited_id,
+                expected_version=edited_version,
+                name="Edited beside an import (test data)",
+                short_name="Edited",
+                lead_organisation=None,
+                region=None,
+                local_authority=None,
+                website=None,
+                latitude=None,
+                longitude=None,
+                contact_name=None,
+                contact_email=None,
+                profile_text=None,
+                active=True,
+            )
+        assert sign_in.guarded_check(_scope(engine), member.username, lambda: True) is True
+        return imported.is_set()
+
+    with ThreadPoolExecutor(2) as pool:
+        futures = [pool.submit(long_import), pool.submit(edit_a_partner_and_sign_in)]
+        imported_first = futures[1].result(timeout=WAIT * 3)  # re-raises "database is locked" if it failed
+        futures[0].result(timeout=WAIT * 3)
+    if engine.dialect.name == "postgresql":
+        assert not imported_first, "on PostgreSQL the edit and the sign-in did not wait for the import"
+    with db.session_scope(engine, read_only=True) as session:
+        assert session.get(Partner, edited_id).name == "Edited beside an import (test data)"
+        assert session.scalar(select(func.count()).select_from(Project)) == 20_000

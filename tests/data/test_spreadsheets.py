@@ -84,6 +84,18 @@ def test_headings_matching_no_column_are_listed_as_written():
     assert table.rows[0].values == {"partner": "Hull", "cycle": "2024-25", "title": "Belonging", "stage": "Idea"}
 
 
+def test_the_known_columns_a_file_has_are_listed_in_file_order_from_csv_and_workbook():
+    assert read_csv("Start,Title,Stage,Notes,Partner,Cycle\n").columns == (
+        "start",
+        "title",
+        "stage",
+        "partner",
+        "cycle",
+    )
+    data = workbook({"Projects": [["Stage", "Partner", "Question", "Cycle", "Title"]]})
+    assert read_xlsx(data).columns == ("stage", "partner", "research_question", "cycle", "title")
+
+
 def test_missing_required_columns_are_named_in_one_sentence():
     message = refusal(b"Partner,Title,Notes\nHull,Belonging,x\n", "projects.csv")
     assert message == (

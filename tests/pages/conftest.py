@@ -15,6 +15,7 @@ from ctdash.config import get_settings
 from ctdash.seed import initialise
 from ctdash.sign_in import start_session
 from ctdash.ui import auth
+from ctdash.ui.database import _engine as app_engine
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -34,6 +35,14 @@ def _navigation_mode_as_in_the_server(monkeypatch):
         PagesManager.uses_pages_directory = False
 
     monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(autouse=True)
+def _close_the_apps_engines():
+    """Each test's database has its own engine in the app's process-wide cache: drop (and dispose) it
+    after the test, so idle pooled connections do not pile up on the PostgreSQL server test after test."""
+    yield
+    app_engine.clear()
 
 
 @pytest.fixture

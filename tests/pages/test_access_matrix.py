@@ -29,6 +29,7 @@ EXPECTED = {
     "sign_in.py": {"anonymous"},
     "account.py": SIGNED_IN,
     "people.py": {"admin"},
+    "import.py": {"admin"},
     "audit_log.py": {"admin"},
 }
 TITLES = {
@@ -41,6 +42,7 @@ TITLES = {
     "sign_in.py": "Sign in",
     "account.py": "My account",
     "people.py": "People",
+    "import.py": "Import spreadsheets",
     "audit_log.py": "Audit log",
 }
 

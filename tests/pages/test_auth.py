@@ -97,7 +97,15 @@ def test_sign_in_with_the_right_password(app_database, open_app, database):
     assert "Welcome, Ada Admin" in shown(at.success[0].value)
     at.run()
     assert "Signed in as **Ada Admin**" in _sidebar_text(at)
-    assert _menu(at) == ["Home", "Partner map", "Research status", "My account", "People", "Audit log"]
+    assert _menu(at) == [
+        "Home",
+        "Partner map",
+        "Research status",
+        "My account",
+        "People",
+        "Import spreadsheets",
+        "Audit log",
+    ]
 
 
 def test_wrong_password_gets_a_message_that_reveals_nothing(app_database, open_app, database):

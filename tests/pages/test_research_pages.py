@@ -111,7 +111,7 @@ def _open_add(at):
 
 def _move_key(at, project_id: int) -> str:
     """The key of a card's "Move" popover (a new one after each save, see ctdash.ui.forms)."""
-    generations = at.session_state[GENERATIONS] if GENERATIONS in at.session_state else {}  # noqa: SIM401 - no .get()
+    generations = at.session_state.get(GENERATIONS, {})
     generation = generations.get(f"stage_{project_id}", 0)
     return f"stage_{project_id}_popover" + (f"_{generation}" if generation else "")
 
