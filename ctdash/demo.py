@@ -285,6 +285,7 @@ def load(session: Session, *, today: dt.date | None = None, actor_name: str = "c
                 is_example=True,
                 created_at=created,
                 updated_at=created,
+                submitted_at=created + dt.timedelta(days=1) if status != FindingStatus.DRAFT else None,
                 published_at=created + dt.timedelta(days=2) if status == FindingStatus.PUBLISHED else None,
                 return_reason="Please add how many families took part." if status == FindingStatus.RETURNED else None,
             )
@@ -298,6 +299,7 @@ def load(session: Session, *, today: dt.date | None = None, actor_name: str = "c
             Attachment(
                 finding=findings[finding],
                 filename=filename,
+                original_name=filename,
                 content_type=content_type,
                 size_bytes=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),

@@ -4,6 +4,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from ctdash import db
 from ctdash.models import Base, DataRevision, Partner
@@ -83,4 +84,26 @@ def test_copying_a_table_keeps_the_rows_that_point_at_it(database_url):
         assert connection.execute(text("SELECT author_id FROM findings")).scalar_one() is not None
         if engine.dialect.name == "sqlite":
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    engine.dispose()
+
+
+def test_0008_keeps_stored_attachments_and_lets_drafts_wait_for_their_kind(database_url):
+    engine = db.make_engine(database_url)
+    db.migrate(engine, "0007")
+    with engine.begin() as connection:
+        _partner_and_finding(connection)
+        _insert(connection, "INSERT INTO attachments (finding_id, filename, content_type, size_bytes, sha256, "
+                            "is_example, created_at) VALUES ((SELECT id FROM findings), 'notes.txt', 'text/plain', "
+                            "3, 'x', false, :now)")  # fmt: skip
+    db.migrate(engine)
+    with engine.begin() as connection:
+        row = connection.execute(text("SELECT original_name, description, consent FROM attachments")).one()
+        assert (row.original_name, row.description, bool(row.consent)) == ("notes.txt", None, False)
+        connection.execute(text("UPDATE findings SET kind = NULL, status = 'draft'"))
+        with pytest.raises(IntegrityError), connection.begin_nested():
+            connection.execute(text("UPDATE findings SET status = 'submitted'"))
+    db.downgrade(engine, "0007")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT kind FROM findings")).scalar_one() == "insight"
+        assert connection.execute(text("SELECT count(*) FROM attachments")).scalar_one() == 1
     engine.dispose()
