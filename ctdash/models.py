@@ -307,8 +307,9 @@ class Finding(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_findings_status_visibility_published", "status", "visibility", "published_at"),
-        # Counts by kind for any viewer's scope come from this index alone, without reading rows.
-        Index("ix_findings_kind_scope", "kind", "status", "visibility", "is_example", "partner_id"),
+        # Counts by kind for any viewer's scope come from this index alone, without reading rows
+        # (author_id: everyone signed in sees what they wrote).
+        Index("ix_findings_kind_scope", "kind", "status", "visibility", "is_example", "partner_id", "author_id"),
         # "Latest published" reads this in order instead of skipping every unpublished row.
         Index("ix_findings_status_published", "status", "published_at"),
         CheckConstraint("kind IS NOT NULL OR status IN ('draft', 'returned')", name="kind_once_submitted"),

@@ -28,6 +28,11 @@ def upgrade() -> None:
             op.f('ck_findings_kind_once_submitted'), "kind IS NOT NULL OR status IN ('draft', 'returned')"
         )
         batch_op.create_index(batch_op.f('ix_findings_cycle'), ['cycle'], unique=False)
+        # Everyone signed in now also sees what they wrote: keep the counts by kind reading the index alone.
+        batch_op.drop_index('ix_findings_kind_scope')
+        batch_op.create_index(
+            'ix_findings_kind_scope', ['kind', 'status', 'visibility', 'is_example', 'partner_id', 'author_id'], unique=False
+        )
     # Findings shared before these fields existed were submitted or published in their cycle's time:
     # a submitted time is not invented for them.
 
@@ -51,6 +56,10 @@ def downgrade() -> None:
     op.execute("UPDATE findings SET kind = 'insight' WHERE kind IS NULL")
     with op.batch_alter_table('findings', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_findings_cycle'))
+        batch_op.drop_index('ix_findings_kind_scope')
+        batch_op.create_index(
+            'ix_findings_kind_scope', ['kind', 'status', 'visibility', 'is_example', 'partner_id'], unique=False
+        )
         batch_op.drop_constraint(op.f('ck_findings_kind_once_submitted'), type_='check')
         batch_op.alter_column('kind', existing_type=KIND, nullable=False)
         batch_op.drop_column('submitted_at')
