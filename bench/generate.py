@@ -32,6 +32,7 @@ from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
 from ctdash.db import bump_revision, make_engine, migrate, session_scope
+from ctdash.findings import EVIDENCE_TYPES
 from ctdash.models import (
     Attachment,
     AttachmentBlob,
@@ -110,16 +111,6 @@ STATUS_WEIGHTS = {
 # Comments per non-draft finding; drafts get none, so the overall mean is about 2.
 COMMENT_COUNT_WEIGHTS = {0: 18, 1: 18, 2: 20, 3: 18, 4: 12, 5: 8, 6: 4, 8: 2}
 COMMENT_KIND_WEIGHTS = {CommentKind.SUPPORT: 55, CommentKind.QUESTION: 25, CommentKind.CHALLENGE: 20}
-EVIDENCE_TYPES = [
-    "Interviews",
-    "Attendance data",
-    "Survey of families",
-    "Focus group with young people",
-    "Tutor reflections",
-    "Interviews and attendance data",
-    "Observation of sessions",
-    "Enrolment and remissions data",
-]
 
 SUBJECTS = [
     "whole-class tuition",
@@ -480,6 +471,7 @@ def generate(
                         "kind": kind,
                         "partner_id": partner_id,
                         "project_id": project_id,
+                        "cycle": cycle,
                         "evidence_type": rng.choice(EVIDENCE_TYPES),
                         "status": status,
                         "return_reason": "Please add how many pupils took part."
@@ -490,6 +482,7 @@ def generate(
                         "is_example": True,
                         "created_at": created,
                         "updated_at": updated,
+                        "submitted_at": None if status == FindingStatus.DRAFT else created,
                         "published_at": published_at,
                         "version": 1,
                     }
@@ -544,6 +537,7 @@ def generate(
                 {
                     "finding_id": finding_id,
                     "filename": f"example-evidence-{number:05d}.{ext}",
+                    "original_name": f"example-evidence-{number:05d}.{ext}",
                     "content_type": content_type,
                     "size_bytes": len(data),
                     "sha256": hashlib.sha256(data).hexdigest(),

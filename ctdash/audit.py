@@ -35,6 +35,11 @@ ACTIONS = {
     "project_changed": "Research project changed",
     "project_stage_changed": "Research project moved",
     "projects_imported": "Research projects imported",
+    "finding_drafted": "Finding started",
+    "finding_changed": "Finding changed",
+    "finding_submitted": "Finding submitted",
+    "finding_published": "Finding published",
+    "finding_returned": "Finding returned to its author",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }

@@ -42,7 +42,8 @@ class Settings:
     # Streamlit's own server.maxUploadSize is the one source (see upload_limit_mb): Streamlit holds a
     # whole upload in memory (streamlit#9218), so it is kept modest.
     upload_max_mb: int = 10
-    upload_max_files: int = 5
+    upload_max_files: int = 5  # attachments one finding may hold
+    finding_max_mb: int = 100  # all of one finding's attachments together
     cookie_key: str | None = None
     # Fixes the first-run setup code (ctdash.setup_code) instead of a random one per process.
     setup_code: str | None = None
@@ -132,9 +133,16 @@ def get_settings() -> Settings:
     return Settings(
         database_url=normalise_database_url(raw_url),
         upload_max_mb=upload_limit_mb(),
+        finding_max_mb=_finding_limit_mb(env.get("CTDASH_FINDING_MAX_MB") or secrets.get("finding_max_mb")),
         cookie_key=env.get("CTDASH_COOKIE_KEY") or secrets.get("cookie_key"),
         setup_code=_setup_code(env.get("CTDASH_SETUP_CODE")),
     )
+
+
+def _finding_limit_mb(raw: object) -> int:
+    if raw is None or raw == "":
+        return Settings.finding_max_mb
+    return _as_int("CTDASH_FINDING_MAX_MB (finding_max_mb in secrets)", raw, 1, 10_000)
 
 
 def _setup_code(raw: str | None) -> str | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -157,19 +158,45 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
+@contextlib.contextmanager
+def _migration_transaction(connection: Connection) -> Iterator[None]:
+    """One write transaction for schema changes; on SQLite, with foreign keys off and checked at the end.
+
+    SQLite alters most things by copying a table, dropping the original and renaming the copy (Alembic's
+    batch mode). With foreign keys on, the drop deletes or empties every row that points at the table:
+    a finding's attachments, comments and themes would go with a change to ``findings``. So, as SQLite
+    prescribes (https://www.sqlite.org/lang_altertable.html#otheralter), keys are switched off outside
+    the transaction and every reference is checked before it commits.
+    """
+    if connection.dialect.name != "sqlite":
+        with connection.execution_options(**WRITE).begin():
+            yield
+        return
+    driver = connection.connection.driver_connection
+    # Another process may hold the write lock while it migrates: wait for it, not 5 s.
+    driver.execute("PRAGMA busy_timeout=60000")
+    driver.execute("PRAGMA foreign_keys=OFF")
+    try:
+        with connection.execution_options(**WRITE).begin():
+            yield
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+            if broken:
+                raise RuntimeError(f"a migration left rows pointing at missing ones: {broken[:5]}")
+    finally:
+        try:
+            driver.execute("PRAGMA foreign_keys=ON")
+            driver.execute("PRAGMA busy_timeout=5000")
+        except sqlite3.Error:
+            connection.invalidate()  # never hand a connection without foreign keys back to the pool
+
+
 def migrate(engine: Engine, revision: str = "head") -> None:
     """Upgrade the schema to ``revision`` in one write transaction; never drops existing data."""
     config = alembic_config()
     try:
-        with engine.connect() as connection:
-            if engine.dialect.name == "sqlite":
-                # Another process may hold the write lock while it migrates: wait for it, not 5 s.
-                connection.connection.driver_connection.execute("PRAGMA busy_timeout=60000")
-            with connection.execution_options(**WRITE).begin():
-                config.attributes["connection"] = connection
-                command.upgrade(config, revision)
-            if engine.dialect.name == "sqlite":
-                connection.connection.driver_connection.execute("PRAGMA busy_timeout=5000")
+        with engine.connect() as connection, _migration_transaction(connection):
+            config.attributes["connection"] = connection
+            command.upgrade(config, revision)
     except (OperationalError, DBAPIError) as error:
         if "locked" in str(error).lower() or "could not connect" in str(error).lower() or not _reachable(engine):
             raise describe_unavailable(engine, error) from None
@@ -196,7 +223,7 @@ def startup_lock(engine: Engine) -> Iterator[None]:
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
     config = alembic_config()
-    with engine.connect() as connection, connection.execution_options(**WRITE).begin():
+    with engine.connect() as connection, _migration_transaction(connection):
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 

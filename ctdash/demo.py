@@ -275,16 +275,18 @@ def load(session: Session, *, today: dt.date | None = None, actor_name: str = "c
             Finding(
                 project=projects[project],
                 partner=projects[project].partner,
+                cycle=projects[project].cycle,
                 kind=kind,
                 status=status,
                 visibility=visibility,
                 title=title,
                 summary=summary,
-                evidence_type="Interviews and attendance data",
+                evidence_type="interviews",
                 themes=list(projects[project].themes),
                 is_example=True,
                 created_at=created,
                 updated_at=created,
+                submitted_at=created + dt.timedelta(days=1) if status != FindingStatus.DRAFT else None,
                 published_at=created + dt.timedelta(days=2) if status == FindingStatus.PUBLISHED else None,
                 return_reason="Please add how many families took part." if status == FindingStatus.RETURNED else None,
             )
@@ -298,6 +300,7 @@ def load(session: Session, *, today: dt.date | None = None, actor_name: str = "c
             Attachment(
                 finding=findings[finding],
                 filename=filename,
+                original_name=filename,
                 content_type=content_type,
                 size_bytes=len(data),
                 sha256=hashlib.sha256(data).hexdigest(),

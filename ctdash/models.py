@@ -262,15 +262,24 @@ class Project(Base):
 
 
 class Finding(Base):
+    """An enabler of or barrier to inclusion, or an insight, shared by a partner service.
+
+    A draft may be incomplete (``ctdash.findings`` says what it needs); every field is checked in
+    full when it is submitted, so only a draft or a returned finding may lack its kind.
+    """
+
     __tablename__ = "findings"
 
     id: Mapped[int_pk]
     title: Mapped[short_text]
     summary: Mapped[str] = mapped_column(Text, default="")  # markdown, sanitised on the way out
-    kind: Mapped[FindingKind] = mapped_column(_enum(FindingKind, "finding_kind"))
+    kind: Mapped[FindingKind | None] = mapped_column(_enum(FindingKind, "finding_kind"))
     partner_id: Mapped[int] = mapped_column(ForeignKey("partners.id", ondelete="CASCADE"), index=True)
     project_id: Mapped[int | None] = mapped_column(ForeignKey("projects.id", ondelete="SET NULL"), index=True)
+    cycle: Mapped[str | None] = mapped_column(String(7), index=True)  # academic year, e.g. "2024-25"
     evidence_type: Mapped[str | None] = mapped_column(String(80))
+    key_quote: Mapped[str | None] = mapped_column(Text)
+    links: Mapped[str | None] = mapped_column(Text)  # http(s) addresses, one a line
     status: Mapped[FindingStatus] = mapped_column(_enum(FindingStatus, "finding_status"), default=FindingStatus.DRAFT)
     return_reason: Mapped[str | None] = mapped_column(Text)
     visibility: Mapped[Visibility] = mapped_column(
@@ -280,6 +289,7 @@ class Finding(Base):
     is_example: Mapped[example_flag]
     created_at: Mapped[created]
     updated_at: Mapped[updated]
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # last submitted for review
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
 
@@ -297,10 +307,12 @@ class Finding(Base):
     __mapper_args__ = {"version_id_col": version}
     __table_args__ = (
         Index("ix_findings_status_visibility_published", "status", "visibility", "published_at"),
-        # Counts by kind for any viewer's scope come from this index alone, without reading rows.
-        Index("ix_findings_kind_scope", "kind", "status", "visibility", "is_example", "partner_id"),
+        # Counts by kind for any viewer's scope come from this index alone, without reading rows
+        # (author_id: everyone signed in sees what they wrote).
+        Index("ix_findings_kind_scope", "kind", "status", "visibility", "is_example", "partner_id", "author_id"),
         # "Latest published" reads this in order instead of skipping every unpublished row.
         Index("ix_findings_status_published", "status", "published_at"),
+        CheckConstraint("kind IS NOT NULL OR status IN ('draft', 'returned')", name="kind_once_submitted"),
     )
 
 
@@ -311,7 +323,11 @@ class Attachment(Base):
 
     id: Mapped[int_pk]
     finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), index=True)
-    filename: Mapped[short_text]
+    filename: Mapped[short_text]  # sanitised (ctdash.attachments.safe_filename): stored and offered as the download
+    original_name: Mapped[str] = mapped_column(String(300))  # as uploaded, tidied; only ever shown as text
+    description: Mapped[str | None] = mapped_column(String(300))  # the text alternative
+    # The uploader confirms that the people shown or named in the file agreed to it being shared.
+    consent: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
     content_type: Mapped[str] = mapped_column(String(100))
     size_bytes: Mapped[int] = mapped_column(Integer)
     sha256: Mapped[str] = mapped_column(String(64))

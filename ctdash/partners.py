@@ -225,7 +225,7 @@ class ProjectLine:
 class FindingLine:
     id: int
     title: str
-    kind: str
+    kind: str | None  # None only in a draft
     published_at: dt.datetime | None
     visibility: str
     status: str = FindingStatus.PUBLISHED.value

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, or_, true
+from sqlalchemy import ColumnElement, and_, false, or_, true
 
 from ctdash.errors import PermissionDenied
 from ctdash.models import Finding, FindingStatus, Role, Visibility
@@ -99,13 +99,25 @@ MANAGE_PEOPLE = "manage people"
 READ_AUDIT_LOG = "read the audit log"
 EDIT_PARTNERS = "edit partner services"
 IMPORT = "import spreadsheets"
-ACTIONS = {MANAGE_PEOPLE: ADMINS, READ_AUDIT_LOG: ADMINS, EDIT_PARTNERS: STAFF, IMPORT: ADMINS}
+REVIEW_FINDINGS = "review findings"  # see the review queue, publish or return submitted findings
+ACTIONS = {
+    MANAGE_PEOPLE: ADMINS,
+    READ_AUDIT_LOG: ADMINS,
+    EDIT_PARTNERS: STAFF,
+    IMPORT: ADMINS,
+    REVIEW_FINDINGS: STAFF,
+}
 ACTOR_NAMES = {ADMINS: "administrators", STAFF: "facilitators and administrators"}
+
+
+def may(viewer: Viewer, action: str) -> bool:
+    """Whether ``viewer`` may do ``action`` (one of ``ACTIONS``): for offering it on a page."""
+    return role_of(viewer) in ACTIONS[action]
 
 
 def require(viewer: Viewer, action: str) -> None:
     """Raise PermissionDenied unless ``viewer`` may do ``action`` (one of ``ACTIONS``)."""
-    if role_of(viewer) not in ACTIONS[action]:
+    if not may(viewer, action):
         raise PermissionDenied(f"Only {ACTOR_NAMES[ACTIONS[action]]} can {action}.")
 
 
@@ -131,6 +143,69 @@ def sees_working_group_work(viewer: Viewer) -> bool:
     return viewer.signed_in
 
 
+# --- findings ----------------------------------------------------------------------------------
+#
+# Members share findings for their own service; facilitators and administrators for any. A finding is
+# changed only while it is a draft or has been returned, by its author or by a facilitator or
+# administrator, and only if they can see it (so facilitators never touch other people's drafts).
+# Nobody edits a submitted finding: a reviewer who wants changes returns it with a reason, so what is
+# reviewed stays fixed and every change passes the safeguarding check again when it is resubmitted.
+# Colleagues in the same service see each other's drafts but do not change them.
+
+EDITABLE = frozenset({FindingStatus.DRAFT, FindingStatus.RETURNED})
+
+
+def may_share_findings(viewer: Viewer) -> bool:
+    """Whether ``viewer`` may start a finding: staff, and members who belong to a service."""
+    return role_of(viewer) in STAFF or (viewer.role == Role.MEMBER and viewer.partner_id is not None)
+
+
+def require_share_findings(viewer: Viewer) -> None:
+    if viewer.role is None:
+        raise PermissionDenied("Sign in to share a finding.")
+    if not may_share_findings(viewer):
+        raise PermissionDenied(
+            "Your account is not linked to a partner service yet, so it cannot share findings; "
+            "ask the programme team to link it to yours."
+        )
+
+
+def may_share_for(viewer: Viewer, partner_id: int | None) -> bool:
+    """Whether ``viewer`` may share a finding on behalf of the service ``partner_id``."""
+    if role_of(viewer) in STAFF:
+        return True
+    return viewer.role == Role.MEMBER and partner_id is not None and viewer.partner_id == partner_id
+
+
+def may_edit_finding(viewer: Viewer, *, author_id: int | None, status: FindingStatus) -> bool:
+    """Whether ``viewer`` may change (and submit) a finding they can see: see the rules above."""
+    if viewer.role is None or status not in EDITABLE:
+        return False
+    return role_of(viewer) in STAFF or (author_id is not None and author_id == viewer.user_id)
+
+
+def require_edit_finding(viewer: Viewer, *, author_id: int | None, status: FindingStatus) -> None:
+    if viewer.role is None:
+        raise PermissionDenied("Sign in to change a finding.")
+    if role_of(viewer) not in STAFF and (author_id is None or author_id != viewer.user_id):
+        raise PermissionDenied(
+            "Only the person who wrote this finding, or a facilitator, can change it; "
+            "if something needs fixing, tell them or the programme team."
+        )
+    if status not in EDITABLE:
+        raise PermissionDenied(
+            f"This finding has been {status.value}, so it can no longer be changed; "
+            "if something needs fixing, ask a facilitator to return it to its author."
+        )
+
+
+def sees_return_reason(viewer: Viewer, *, author_id: int | None) -> bool:
+    """Why a finding was returned is for its author and the reviewers, not everyone who can see it."""
+    if role_of(viewer) in STAFF:
+        return True
+    return viewer.role is not None and author_id is not None and author_id == viewer.user_id
+
+
 # --- rows --------------------------------------------------------------------------------------
 
 
@@ -139,14 +214,17 @@ def visible_findings(viewer: Viewer) -> ColumnElement[bool]:
 
     Visitors: published and public. Members: everything published, plus all of their own
     service's work. Facilitators: everything except other people's drafts. Admins: everything.
+    Everyone signed in sees what they wrote themselves (so the clause depends on the person, and
+    a cache of its results is keyed by the whole viewer).
     """
     published = Finding.status == FindingStatus.PUBLISHED
     if viewer.role is None:
         return and_(published, Finding.visibility == Visibility.PUBLIC)
     if viewer.role == Role.ADMIN:
         return true()
+    own = Finding.author_id == viewer.user_id if viewer.user_id is not None else false()
     if viewer.role == Role.FACILITATOR:
-        return Finding.status != FindingStatus.DRAFT
+        return or_(Finding.status != FindingStatus.DRAFT, own)
     if viewer.partner_id is None:
-        return published
-    return or_(published, Finding.partner_id == viewer.partner_id)
+        return or_(published, own)
+    return or_(published, Finding.partner_id == viewer.partner_id, own)

@@ -298,7 +298,14 @@ def detail(session: Session, *, viewer: Viewer, project_id: int) -> ProjectDetai
         version=project.version,
         updated_at=project.updated_at,
         findings=[
-            FindingLine(row.id, row.title, row.kind.value, row.published_at, row.visibility.value, row.status.value)
+            FindingLine(
+                row.id,
+                row.title,
+                row.kind.value if row.kind else None,  # a draft may not have its kind yet
+                row.published_at,
+                row.visibility.value,
+                row.status.value,
+            )
             for row in findings
         ],
         history=[HistoryLine(row.at, row.actor, row.summary) for row in history],

@@ -22,8 +22,13 @@ class Viewer:
 
     @property
     def scope(self) -> tuple:
-        """What decides which rows this viewer may see: part of every cache key."""
-        return (self.role.value if self.role else "anonymous", self.partner_id if self.role == Role.MEMBER else None)
+        """What decides which rows this viewer may see: part of every cache key.
+
+        Everyone signed in below administrator also sees what they wrote themselves, so their scope is their own.
+        """
+        role = self.role.value if self.role else "anonymous"
+        partner_id = self.partner_id if self.role == Role.MEMBER else None
+        return (role, partner_id, self.user_id if self.role in (Role.MEMBER, Role.FACILITATOR) else None)
 
 
 ANONYMOUS = Viewer()

@@ -9,11 +9,13 @@ session and dropped afterwards. Without a server the PostgreSQL tests skip, unle
 from __future__ import annotations
 
 import os
+import time
 import uuid
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
@@ -49,16 +51,25 @@ class PostgresServer:
         return self.url.set(database=name).render_as_string(hide_password=False)
 
     def drop(self, url: str) -> None:
-        """Drop one database now, ending the connections still open to it (an app engine's pool)."""
+        """Drop one database now, ending the connections still open to it (an app engine's pool).
+
+        FORCE can fail for a moment while a server process of another role (autovacuum) works on the
+        database; then it is tried again, and in the end left for ``drop_all``.
+        """
         name = make_url(url).database
-        with self.admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        self.created.remove(name)
+        for attempt in range(5):
+            try:
+                with self.admin.connect() as connection:
+                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            except DBAPIError:
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            self.created.remove(name)
+            return
 
     def drop_all(self) -> None:
-        with self.admin.connect() as connection:
-            for name in self.created:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for name in list(self.created):
+            self.drop(self.url.set(database=name).render_as_string(hide_password=False))
         self.admin.dispose()
 
 

@@ -274,7 +274,7 @@ def show_project(detail: projects.ProjectDetail) -> None:
         if not detail.findings:
             st.caption("No findings from this project yet.")
         for finding in detail.findings:
-            kind = KIND_BADGES.get(finding.kind, label(finding.kind))
+            kind = KIND_BADGES.get(finding.kind, label(finding.kind or "kind not chosen yet"))
             status = "" if finding.status == "published" else f" :gray-badge[{label(finding.status)}]"
             when = local_time(finding.published_at) if finding.published_at else "not published"
             st.markdown(f"**{plain(finding.title)}** {kind}{status}  \n{when}")

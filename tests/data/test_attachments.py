@@ -21,8 +21,6 @@ import docx
 import openpyxl
 import pptx
 import pytest
-from fpdf import FPDF
-from fpdf.actions import LaunchAction
 from PIL import Image, PngImagePlugin
 
 from ctdash.attachments import (
@@ -36,6 +34,7 @@ from ctdash.attachments import (
     safe_filename,
 )
 from ctdash.errors import InvalidInput
+from tests.samples import pdf_document, picture
 
 SAMPLES = Path(__file__).parent / "samples"
 LIMIT = 10 * MB
@@ -86,27 +85,6 @@ def workbook() -> bytes:
     book.active.append(["A", 28])
     buffer = io.BytesIO()
     book.save(buffer)
-    return buffer.getvalue()
-
-
-def pdf_document(**extras) -> bytes:
-    document = FPDF()
-    document.add_page()
-    document.set_font("helvetica", size=12)
-    document.cell(text="Attendance after one term")
-    if "launch" in extras:
-        document.add_action(LaunchAction(extras["launch"]), x=10, y=10, w=50, h=10)
-    if "embed" in extras:
-        document.embed_file(basename="notes.txt", bytes=extras["embed"])
-    if "password" in extras:
-        document.set_encryption(owner_password=extras["password"])
-    return bytes(document.output())
-
-
-def picture(kind: str, size=(40, 30), **options) -> bytes:
-    image = Image.new("RGB", size, "teal")
-    buffer = io.BytesIO()
-    image.save(buffer, kind, **options)
     return buffer.getvalue()
 
 

@@ -123,3 +123,14 @@ def test_a_shared_postgresql_database_needs_an_explicit_cookie_key(monkeypatch):
     monkeypatch.setenv("CTDASH_DATABASE_URL", "postgresql://u:p@db.example/ctdash")
     with pytest.raises(ConfigError, match="every replica uses"):
         cookie_key(get_settings())
+
+
+def test_the_limit_for_all_of_a_findings_files_is_a_setting(monkeypatch):
+    assert get_settings().finding_max_mb == 100
+    monkeypatch.setenv("CTDASH_FINDING_MAX_MB", "250")
+    get_settings.cache_clear()
+    assert get_settings().finding_max_mb == 250
+    monkeypatch.setenv("CTDASH_FINDING_MAX_MB", "0")
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError, match="CTDASH_FINDING_MAX_MB .* must be between 1 and 10000, not 0"):
+        get_settings()

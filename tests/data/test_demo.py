@@ -109,6 +109,7 @@ def test_a_real_attachment_on_an_example_finding_survives_and_removal_refuses_na
     attachment = Attachment(
         finding=_example(session, Finding),
         filename="real-notes.txt",
+        original_name="real-notes.txt",
         content_type="text/plain",
         size_bytes=len(data),
         sha256=hashlib.sha256(data).hexdigest(),

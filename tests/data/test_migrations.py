@@ -3,7 +3,8 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import IntegrityError
 
 from ctdash import db
 from ctdash.models import Base, DataRevision, Partner
@@ -49,4 +50,60 @@ def test_starting_again_keeps_existing_data(database_url):
     with db.session_scope(engine) as session:
         assert session.scalar(select(Partner.website).where(Partner.slug == "hull")) == "https://example.org/hull"
         assert session.get(DataRevision, "research").revision > 0
+    engine.dispose()
+
+
+NOW = {"now": "2025-01-01 12:00:00"}
+
+
+def _insert(connection, sql: str) -> None:
+    connection.execute(text(sql), NOW)
+
+
+def _partner_and_finding(connection, *, author: bool = False) -> None:
+    _insert(connection, "INSERT INTO partners (slug, name, short_name, active, is_example, created_at, updated_at, "
+                        "version) VALUES ('p', 'P (test data)', 'P', true, false, :now, :now, 1)")  # fmt: skip
+    if author:
+        _insert(connection, "INSERT INTO users (username, display_name, password_hash, role, created_at, updated_at, "
+                            "version) VALUES ('ada', 'Ada (test data)', 'x', 'admin', :now, :now, 1)")  # fmt: skip
+    _insert(connection, "INSERT INTO findings (title, summary, kind, partner_id, author_id, status, visibility, "
+                        "is_example, created_at, updated_at, version) VALUES ('F (test data)', '', 'barrier', "
+                        "(SELECT id FROM partners), (SELECT max(id) FROM users), 'published', 'public', false, "
+                        ":now, :now, 1)")  # fmt: skip
+
+
+def test_copying_a_table_keeps_the_rows_that_point_at_it(database_url):
+    # 0006 copies ``users`` on SQLite (batch mode): with foreign keys on, dropping the original used to
+    # empty every finding's author.
+    engine = db.make_engine(database_url)
+    db.migrate(engine, "0005")
+    with engine.begin() as connection:
+        _partner_and_finding(connection, author=True)
+    db.migrate(engine, "0006")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT author_id FROM findings")).scalar_one() is not None
+        if engine.dialect.name == "sqlite":
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar_one() == 1
+    engine.dispose()
+
+
+def test_0008_keeps_stored_attachments_and_lets_drafts_wait_for_their_kind(database_url):
+    engine = db.make_engine(database_url)
+    db.migrate(engine, "0007")
+    with engine.begin() as connection:
+        _partner_and_finding(connection)
+        _insert(connection, "INSERT INTO attachments (finding_id, filename, content_type, size_bytes, sha256, "
+                            "is_example, created_at) VALUES ((SELECT id FROM findings), 'notes.txt', 'text/plain', "
+                            "3, 'x', false, :now)")  # fmt: skip
+    db.migrate(engine)
+    with engine.begin() as connection:
+        row = connection.execute(text("SELECT original_name, description, consent FROM attachments")).one()
+        assert (row.original_name, row.description, bool(row.consent)) == ("notes.txt", None, False)
+        connection.execute(text("UPDATE findings SET kind = NULL, status = 'draft'"))
+        with pytest.raises(IntegrityError), connection.begin_nested():
+            connection.execute(text("UPDATE findings SET status = 'submitted'"))
+    db.downgrade(engine, "0007")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT kind FROM findings")).scalar_one() == "insight"
+        assert connection.execute(text("SELECT count(*) FROM attachments")).scalar_one() == 1
     engine.dispose()
