@@ -40,6 +40,7 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("partner.py", "Partner profile", ":material/apartment:", EVERYONE, in_menu=False),
     PageRule("research.py", "Research status", ":material/view_kanban:", SIGNED_IN),
     PageRule("project.py", "Research project", ":material/science:", SIGNED_IN, in_menu=False),
+    PageRule("share.py", "Share a finding", ":material/upload_file:", SIGNED_IN),
     PageRule("setup.py", "First-run setup", ":material/rocket_launch:", EVERYONE, only_before_setup=True),
     PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
     PageRule("account.py", "My account", ":material/account_circle:", SIGNED_IN),

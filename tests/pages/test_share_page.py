@@ -1,0 +1,138 @@
+"""The Share a finding page, on SQLite and PostgreSQL (AppTest): the form, drafts, files, safeguarding, receipt."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from ctdash.config import get_settings
+from ctdash.models import Finding, FindingStatus, Partner, Theme
+from ctdash.ui.forms import GENERATIONS
+from tests.factories import make_user, viewer_for
+from tests.pages.conftest import shown, signed_in_as
+from tests.samples import picture
+
+pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+PAGE = "pages/share.py"
+
+
+@pytest.fixture
+def people(database):
+    """kit, a Cornwall member; fay, a facilitator; the Cornwall service's id and two theme slugs."""
+    with database() as session:
+        cornwall = session.scalars(select(Partner).where(Partner.slug == "cornwall")).one()
+        kit = make_user(session, username="kit", partner=cornwall)
+        make_user(session, role="facilitator", username="fay")
+        themes = list(session.scalars(select(Theme.slug).where(Theme.active).order_by(Theme.position)))[:2]
+        return {"cornwall": cornwall.id, "themes": themes, "kit": viewer_for(kit)}
+
+
+def _open(open_app, username: str = "kit"):
+    at = signed_in_as(open_app(), username).run()
+    return at.switch_page(PAGE).run()
+
+
+def _key(at, field: str) -> str:
+    generation = at.session_state[GENERATIONS].get("share", 0) if GENERATIONS in at.session_state else 0
+    return f"share_{field}" if generation == 0 else f"share_{field}_{generation}"
+
+
+def _fill(at, people, *, summary: str = "Families came back when sessions moved to Saturdays."):
+    at.text_input(key=_key(at, "title")).input("Saturday sessions (test data)")
+    at.text_area(key=_key(at, "summary")).input(summary)
+    at.radio(key=_key(at, "kind")).set_value("enabler")
+    at.multiselect(key=_key(at, "themes")).set_value(people["themes"][:1])
+    at.selectbox(key=_key(at, "evidence_type")).set_value("survey")
+    at.text_area(key=_key(at, "links")).input("https://www.example.org/report")
+    return at.run()
+
+
+def _click(at, name: str):
+    return at.button(key=_key(at, name)).click().run()
+
+
+def _upload(at, *files):
+    uploader = next(widget for widget in at.get("file_uploader") if widget.key.startswith(_key(at, "uploader")))
+    at.file_uploader(key=uploader.key).set_value(list(files))
+    return at.run()
+
+
+def _errors(at) -> list[str]:
+    return [shown(error.value) for error in at.error]
+
+
+def test_a_visitor_is_refused_the_page(app_database, open_app, people):
+    at = open_app().switch_page(PAGE).run()
+    assert not at.exception
+    assert "Sign in to see it" in shown(at.info[0].value)
+    assert not at.text_input
+
+
+def test_a_members_service_is_fixed_to_their_own(app_database, open_app, people):
+    at = _open(open_app)
+    assert not at.exception
+    partner = at.selectbox(key=_key(at, "partner_id"))
+    assert partner.disabled
+    assert partner.value == people["cornwall"]
+    limits = get_settings()
+    assert any(
+        f"Up to {limits.upload_max_files} files, {limits.upload_max_mb} MB each, {limits.finding_max_mb} MB in all"
+        in caption.value
+        for caption in at.caption
+    )
+
+
+def test_every_problem_is_shown_by_its_field_in_one_pass_and_nothing_is_lost(app_database, open_app, people):
+    at = _open(open_app)
+    at.text_area(key=_key(at, "summary")).input("Half a thought")
+    at.text_area(key=_key(at, "links")).input("javascript:alert(1)")
+    at = _click(at.run(), "submit")
+    assert not at.exception
+    errors = _errors(at)
+    assert errors[0].startswith("5 fields need attention: Title, Kind, Themes, Evidence type, Links.")
+    assert any(error.startswith("Enter a title") for error in errors)
+    assert any("enabler, a barrier or an insight" in error for error in errors)
+    assert any("at least one theme" in error for error in errors)
+    assert any("is not a web address" in error for error in errors)
+    assert at.text_area(key=_key(at, "summary")).value == "Half a thought"
+    with_database = at.text_area(key=_key(at, "links")).value
+    assert with_database == "javascript:alert(1)"
+
+
+def test_a_saved_draft_is_resumed_in_another_browser(app_database, open_app, database, people):
+    at = _fill(_open(open_app), people)
+    at = _click(at, "save")
+    assert not at.exception
+    assert "is saved" in shown(at.success[0].value)
+    with database() as session:
+        finding = session.scalars(select(Finding)).one()
+        assert finding.status == FindingStatus.DRAFT
+        finding_id = finding.id
+
+    other = signed_in_as(open_app(), "kit").run()
+    other.query_params["id"] = str(finding_id)
+    other = other.switch_page(PAGE).run()
+    assert not other.exception
+    assert other.text_input(key=_key(other, "title")).value == "Saturday sessions (test data)"
+    assert other.radio(key=_key(other, "kind")).value == "enabler"
+    assert other.multiselect(key=_key(other, "themes")).value == people["themes"][:1]
+
+    third = _open(open_app)
+    third.selectbox(key=_key(third, "resume")).set_value(finding_id)
+    third.run()
+    assert third.text_input(key=_key(third, "title")).value == "Saturday sessions (test data)"
+
+
+def test_values_are_kept_after_going_to_another_page_and_back(app_database, open_app, people):
+    at = _fill(_open(open_app), people)
+    at = _upload(at, ("chart.png", picture("PNG"), "image/png"))
+    at.text_input(key=[w.key for w in at.text_input if "description_new" in w.key][0]).input("A bar chart")
+    at.run()
+    at.switch_page("pages/home.py").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.text_input(key=_key(at, "title")).value == "Saturday sessions (test data)"
+    assert at.text_area(key=_key(at, "summary")).value.startswith("Families came back")
+    assert at.multiselect(key=_key(at, "themes")).value == people["themes"][:1]
+    descriptions = [w for w in at.text_input if "description_new" in w.key]
+    assert [w.value for w in descriptions] == ["A bar chart"]
