@@ -65,7 +65,7 @@ outcome_area = st.container(key="share_outcome_area")
 # Saved once the whole form is drawn, so the copy holds everything typed in this run.
 if save_clicked or submit_clicked:
     result = problem = None
-    with outcome_area, ui.open_session() as session:
+    with outcome_area, ui.open_session(share.FORM) as session:
         try:
             result = share.save(session, viewer, values, submitting=submit_clicked, confirmed=confirmed)
         except findings.SafeguardingNeeded as error:

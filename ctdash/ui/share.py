@@ -512,13 +512,11 @@ def receipt(shown: findings.Receipt) -> None:
         st.caption(f"Submitted {local_time(shown.submitted_at, with_time=True)}")
         st.markdown("\n".join(f"- **{label}:** {plain(value)}" for label, value in shown.fields if label != "Summary"))
         if shown.attachments:
-            st.markdown(
-                "**Files**\n"
-                + "\n".join(
-                    f"- {plain(line.name)} ({line.size})" + ("" if line.description else "")
-                    for line in shown.attachments
-                )
-            )
+            lines = [
+                f"- {plain(line.name)} ({line.size})" + (f": {plain(line.description)}" if line.description else "")
+                for line in shown.attachments
+            ]
+            st.markdown("**Files**\n" + "\n".join(lines))
         else:
             st.markdown("**Files:** none")
         st.info(plain(shown.next_steps), icon=":material/schedule:")

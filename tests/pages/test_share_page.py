@@ -5,12 +5,13 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from ctdash import findings
 from ctdash.config import get_settings
 from ctdash.models import Finding, FindingStatus, Partner, Theme
 from ctdash.ui.forms import GENERATIONS
 from tests.factories import make_user, viewer_for
 from tests.pages.conftest import shown, signed_in_as
-from tests.samples import picture
+from tests.samples import pdf_document, picture
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 PAGE = "pages/share.py"
@@ -136,3 +137,116 @@ def test_values_are_kept_after_going_to_another_page_and_back(app_database, open
     assert at.multiselect(key=_key(at, "themes")).value == people["themes"][:1]
     descriptions = [w for w in at.text_input if "description_new" in w.key]
     assert [w.value for w in descriptions] == ["A bar chart"]
+
+
+def test_values_are_kept_while_the_database_is_unreachable_and_a_retry_works(
+    app_database, open_app, database, people, monkeypatch
+):
+    at = _fill(_open(open_app), people)
+    monkeypatch.setenv("CTDASH_DATABASE_URL", "postgresql://nobody:pw@127.0.0.1:9/ctdash")
+    get_settings.cache_clear()
+    at = _click(at, "save")
+    assert not at.exception
+    assert any("cannot reach its database" in error for error in _errors(at))
+    at.run()  # still down: the page stops before the form, and the widgets are forgotten
+    monkeypatch.setenv("CTDASH_DATABASE_URL", app_database)
+    get_settings.cache_clear()
+    at.run()
+    assert at.text_input(key=_key(at, "title")).value == "Saturday sessions (test data)"
+    assert at.text_area(key=_key(at, "summary")).value.startswith("Families came back")
+    at = _click(at, "save")
+    assert "is saved" in shown(at.success[0].value)
+    with database() as session:
+        assert session.scalars(select(Finding.title)).one() == "Saturday sessions (test data)"
+
+
+def _submit_with_files(at):
+    at = _upload(at, ("chart.png", picture("PNG"), "image/png"), ("report.pdf", pdf_document(), "application/pdf"))
+    for widget in at.text_input:
+        if "description_new" in widget.key:
+            widget.input("A chart of attendance by month")
+    for widget in at.checkbox:
+        if "consent_new" in widget.key:
+            widget.check()
+    return _click(at.run(), "submit")
+
+
+def test_an_email_address_is_shown_then_fixed_and_the_finding_submitted(app_database, open_app, database, people):
+    at = _fill(_open(open_app), people, summary="Ask jo@example.org for the survey.")
+    at = _click(at, "submit")
+    assert not at.exception
+    warning = at.get("markdown")
+    assert any("An email address, 'jo@example.org', in Summary" in shown(block.value) for block in warning)
+    with database() as session:
+        assert session.scalars(select(Finding)).first() is None, "nothing is saved until it is submitted"
+    at.text_area(key=_key(at, "summary")).input("Ask the service lead for the survey.")
+    at = _click(at.run(), "submit")
+    assert not at.exception
+    with database() as session:
+        finding = session.scalars(select(Finding)).one()
+        assert finding.status == FindingStatus.SUBMITTED
+    assert findings.reference(finding.id) in shown(at.success[0].value)
+    assert not at.text_input, "the receipt replaces the form until the person starts another"
+
+
+def test_confirming_consent_submits_a_finding_with_an_email_address(app_database, open_app, database, people):
+    at = _fill(_open(open_app), people, summary="Ask jo@example.org for the survey.")
+    at = _click(at, "submit")
+    at.checkbox(key=_key(at, "confirm")).check()
+    at = _click(at.run(), "submit")
+    assert not at.exception
+    with database() as session:
+        assert session.scalars(select(Finding.status)).one() == FindingStatus.SUBMITTED
+
+
+def test_a_picture_and_a_pdf_are_stored_with_their_descriptions_and_consent(app_database, open_app, database, people):
+    at = _submit_with_files(_fill(_open(open_app), people))
+    assert not at.exception
+    receipt = " ".join(shown(block.value) for block in at.markdown)
+    assert "chart.png" in receipt and "report.pdf" in receipt
+    with database() as session:
+        finding_id = session.scalars(select(Finding.id)).one()
+        detail = findings.detail(session, viewer=people["kit"], finding_id=finding_id)
+    assert sorted(line.name for line in detail.attachments) == ["chart.png", "report.pdf"]
+    assert all(line.consent and line.description == "A chart of attendance by month" for line in detail.attachments)
+    assert detail.status == "submitted"
+    # The form is empty again for the next finding.
+    at.button(key="share_another").click().run()
+    assert at.text_input(key=_key(at, "title")).value == ""
+    assert not [widget for widget in at.text_input if "description_new" in widget.key]
+
+
+def test_a_disguised_file_is_refused_by_name_and_the_fields_are_kept(app_database, open_app, database, people):
+    at = _fill(_open(open_app), people)
+    at = _upload(at, ("report.pdf", b"<!doctype html><script>alert(1)</script>", "application/pdf"))
+    assert not at.exception
+    refusals = [error for error in _errors(at) if "report.pdf" in error]
+    assert len(refusals) == 1
+    assert not [widget for widget in at.text_input if "description_new" in widget.key]
+    assert at.text_input(key=_key(at, "title")).value == "Saturday sessions (test data)"
+    at = _click(at, "save")
+    with database() as session:
+        finding_id = session.scalars(select(Finding.id)).one()
+        assert not findings.detail(session, viewer=people["kit"], finding_id=finding_id).attachments
+
+
+def test_a_stale_draft_save_shows_the_conflict_and_keeps_the_text(app_database, open_app, database, people):
+    at = _click(_fill(_open(open_app), people), "save")
+    with database() as session:
+        finding_id = session.scalars(select(Finding.id)).one()
+        version = findings.detail(session, viewer=people["kit"], finding_id=finding_id).version
+    other = signed_in_as(open_app(), "kit").run()
+    other.query_params["id"] = str(finding_id)
+    other = other.switch_page(PAGE).run()
+    other.text_input(key=_key(other, "title")).input("Saturday sessions, changed elsewhere (test data)")
+    _click(other.run(), "save")
+    with database() as session:
+        assert findings.detail(session, viewer=people["kit"], finding_id=finding_id).version > version
+
+    at.text_area(key=_key(at, "summary")).input("My longer summary, typed meanwhile.")
+    at = _click(at.run(), "save")
+    assert not at.exception
+    assert any("Someone else changed the finding" in error for error in _errors(at))
+    assert at.text_area(key=_key(at, "summary")).value == "My longer summary, typed meanwhile."
+    at.button(key="share_reload").click().run()
+    assert at.text_input(key=_key(at, "title")).value == "Saturday sessions, changed elsewhere (test data)"
