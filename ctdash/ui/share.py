@@ -302,27 +302,28 @@ def _partner_and_project(choices: findings.FormChoices, viewer: Viewer, values: 
     _error("partner_id", shown)
     offered = choices.projects.get(values["partner_id"], [])
     project_names = {project_id: f"{title} ({cycle})" for project_id, title, cycle in offered}
-    project_ids = [None, *project_names]
-    if values["project_id"] not in project_ids:
-        values["project_id"] = None
-    values["project_id"] = st.selectbox(
+    # Streamlit shows a None value as no choice at all, so "none" is 0 here and "" for the cycle.
+    project_ids = [0, *project_names]
+    chosen = st.selectbox(
         "Research project (optional)",
         project_ids,
-        index=project_ids.index(values["project_id"]),
-        format_func=lambda value: "None" if value is None else project_names[value],
+        index=project_ids.index(values["project_id"]) if values["project_id"] in project_ids else 0,
+        format_func=lambda value: project_names.get(value, "None"),
         key=FORM.widget("project_id"),
     )
+    values["project_id"] = chosen or None
     _error("project_id", shown)
-    cycles = [None, *projects.cycles_offered()]
-    if values["cycle"] not in cycles:
+    cycles = ["", *projects.cycles_offered()]
+    if values["cycle"] and values["cycle"] not in cycles:
         cycles.append(values["cycle"])
-    values["cycle"] = st.selectbox(
+    chosen_cycle = st.selectbox(
         "Cycle",
         cycles,
-        index=cycles.index(values["cycle"]),
+        index=cycles.index(values["cycle"] or ""),
         format_func=lambda value: value or "Not given (the project's, if one is chosen)",
         key=FORM.widget("cycle"),
     )
+    values["cycle"] = chosen_cycle or None
     _error("cycle", shown)
 
 
