@@ -78,6 +78,7 @@ if save_clicked or submit_clicked:
         st.session_state[share.OUTCOME] = problem
         st.rerun()
     st.session_state.pop(share.OUTCOME, None)
+    st.session_state.pop(share.UPLOAD_PROBLEMS, None)
     if isinstance(result, findings.Receipt):
         share.reset_after_submit(viewer, result)
         st.rerun()

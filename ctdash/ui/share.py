@@ -48,6 +48,7 @@ COPY = "share_copy"
 OUTCOME = "share_outcome"
 RECEIPT = "share_receipt"
 RELOAD = "share_reload"
+UPLOAD_PROBLEMS = "share_upload_problems"
 CONSENT_LABEL = "People shown or named in this file agreed to it being shared"
 CONFIRM_LABEL = "I have consent and have removed identifying details of children and young people"
 FINDING_PAGE = "finding"
@@ -340,10 +341,10 @@ def files(values: dict, shown: Outcome) -> None:
     )
     if uploads:
         problems = _take(values, uploads)
-        st.session_state["share_upload_problems"] = problems
+        st.session_state[UPLOAD_PROBLEMS] = problems
         st.session_state["share_uploads"] = st.session_state.get("share_uploads", 0) + 1
         st.rerun()
-    for problem in st.session_state.get("share_upload_problems", []):
+    for problem in st.session_state.get(UPLOAD_PROBLEMS, []):
         st.error(plain(problem), icon=":material/block:")
     _error("attachments", shown)
     for item in values["stored"]:
@@ -531,7 +532,7 @@ def receipt(shown: findings.Receipt) -> None:
 
 def reset_after_submit(viewer: Viewer, done: findings.Receipt) -> None:
     st.session_state[RECEIPT] = done
-    st.session_state.pop("share_upload_problems", None)
+    st.session_state.pop(UPLOAD_PROBLEMS, None)
     start_again(viewer)
 
 

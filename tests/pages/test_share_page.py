@@ -9,7 +9,7 @@ from ctdash import findings
 from ctdash.config import get_settings
 from ctdash.models import Finding, FindingStatus, Partner, Theme
 from ctdash.ui.forms import GENERATIONS
-from tests.factories import make_user, viewer_for
+from tests.factories import make_project, make_user, viewer_for
 from tests.pages.conftest import shown, signed_in_as
 from tests.samples import pdf_document, picture
 
@@ -250,3 +250,33 @@ def test_a_stale_draft_save_shows_the_conflict_and_keeps_the_text(app_database, 
     assert at.text_area(key=_key(at, "summary")).value == "My longer summary, typed meanwhile."
     at.button(key="share_reload").click().run()
     assert at.text_input(key=_key(at, "title")).value == "Saturday sessions, changed elsewhere (test data)"
+
+
+def test_the_preview_shows_a_hostile_summary_inert(app_database, open_app, people):
+    at = _open(open_app)
+    at.text_area(key=_key(at, "summary")).input(
+        "**Bold** <script>alert(1)</script> [click](javascript:alert(2)) ![x](https://tracker.example/p.png)"
+    )
+    at.toggle(key="share_preview").set_value(True)
+    at.run()
+    assert not at.exception
+    preview = [block.value for block in at.markdown if "Bold" in block.value and "<script" not in block.value]
+    assert preview == ["**Bold**  click x"]
+
+
+def test_a_facilitator_chooses_the_service_and_sees_only_its_projects(app_database, open_app, database, people):
+    with database() as session:
+        cornwall = session.get(Partner, people["cornwall"])
+        hull = session.scalars(select(Partner).where(Partner.slug == "hull")).one()
+        mine = make_project(session, cornwall, title="Listening to families (test data)")
+        make_project(session, hull, title="Ensembles (test data)")
+        mine_id = mine.id
+    at = _open(open_app, "fay")
+    partner = at.selectbox(key=_key(at, "partner_id"))
+    assert not partner.disabled
+    partner.set_value(people["cornwall"]).run()
+    options = at.selectbox(key=_key(at, "project_id")).options
+    assert options[0] == "None"
+    assert [option.rsplit(" (", 1)[0] for option in options[1:]] == ["Listening to families (test data)"]
+    at.selectbox(key=_key(at, "project_id")).set_value(mine_id).run()
+    assert at.selectbox(key=_key(at, "project_id")).value == mine_id
