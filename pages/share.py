@@ -3,7 +3,6 @@
 import streamlit as st
 
 from ctdash import findings, permissions, ui
-from ctdash.errors import NotFound
 from ctdash.ui import share
 from ctdash.ui.format import plain
 
@@ -22,10 +21,11 @@ if requested and requested.isdigit() and st.session_state.get("share_requested")
     # ?id=N opens that draft once; afterwards the copy holds what the person has typed since.
     st.session_state["share_requested"] = requested
     if values["finding_id"] != int(requested):
-        try:
-            share.load(viewer, ui.read(findings.detail, finding_id=int(requested)))
-        except NotFound:
-            st.info(findings.NOT_SHARED, icon=":material/help:")
+        detail = share.stored(viewer, int(requested))
+        if detail is None:
+            st.info(f"{findings.NOT_SHARED} The form below starts a new one.", icon=":material/help:")
+        elif not share.load(viewer, detail):
+            st.info(share.NOT_EDITABLE, icon=":material/lock:")
         values = share.copy(viewer)
 
 receipt = st.session_state.get(share.RECEIPT)

@@ -21,9 +21,10 @@ import streamlit as st
 
 from ctdash import attachments, findings, projects
 from ctdash.config import get_settings
-from ctdash.errors import InvalidInput
+from ctdash.errors import InvalidInput, NotFound
 from ctdash.markup import render_markdown
 from ctdash.models import Role
+from ctdash.ui.database import read_session
 from ctdash.ui.format import local_time, plain
 from ctdash.ui.forms import GENERATIONS, EditForm
 from ctdash.viewer import Viewer
@@ -54,6 +55,7 @@ CONFIRM_LABEL = "I have consent and have removed identifying details of children
 FINDING_PAGE = "finding"
 MY_FINDINGS = "my_findings"
 NEW = "new"
+NOT_EDITABLE = "That finding has been submitted, so it can no longer be changed here; the form below starts a new one."
 
 
 class ShareForm(EditForm):
@@ -86,6 +88,7 @@ class Outcome:
 def blank(viewer: Viewer) -> dict:
     """An empty form: a member's service is their own."""
     return {
+        "owner": viewer.user_id,  # a copy is only ever shown to the person who typed it
         "finding_id": None,
         "version": None,
         "title": "",
@@ -106,14 +109,22 @@ def blank(viewer: Viewer) -> dict:
 
 
 def copy(viewer: Viewer) -> dict:
-    """The form's copy in this browser session, started empty."""
-    if COPY not in st.session_state:
+    """The form's copy in this browser session, started empty, and again for someone else signing in here."""
+    if COPY not in st.session_state or st.session_state[COPY].get("owner") != viewer.user_id:
         st.session_state[COPY] = blank(viewer)
+        for key in (OUTCOME, RECEIPT, UPLOAD_PROBLEMS):
+            st.session_state.pop(key, None)
+        renew()
     return st.session_state[COPY]
 
 
-def load(viewer: Viewer, detail: findings.FindingDetail) -> None:
-    """Put a stored draft into the form, with the version seen now; new widgets show it."""
+def load(viewer: Viewer, detail: findings.FindingDetail) -> bool:
+    """Put a stored draft into the form, with the version seen now; new widgets show it.
+
+    A finding that can no longer be changed (submitted or published) is not loaded: returns False.
+    """
+    if not detail.may_edit:
+        return False
     st.session_state[COPY] = {
         **blank(viewer),
         "finding_id": detail.id,
@@ -142,6 +153,16 @@ def load(viewer: Viewer, detail: findings.FindingDetail) -> None:
     }
     st.session_state.pop(OUTCOME, None)
     renew()
+    return True
+
+
+def stored(viewer: Viewer, finding_id: int) -> findings.FindingDetail | None:
+    """A finding to carry on with, or None when this viewer may not see it (the form then starts empty)."""
+    with read_session() as session:
+        try:
+            return findings.detail(session, viewer=viewer, finding_id=finding_id)
+        except NotFound:
+            return None
 
 
 def renew() -> None:

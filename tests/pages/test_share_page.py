@@ -280,3 +280,28 @@ def test_a_facilitator_chooses_the_service_and_sees_only_its_projects(app_databa
     assert [option.rsplit(" (", 1)[0] for option in options[1:]] == ["Listening to families (test data)"]
     at.selectbox(key=_key(at, "project_id")).set_value(mine_id).run()
     assert at.selectbox(key=_key(at, "project_id")).value == mine_id
+
+
+def test_someone_else_signing_in_here_gets_an_empty_form(app_database, open_app, people):
+    at = _fill(_open(open_app), people)
+    at.session_state["username"] = "fay"
+    signed_in_as(at, "fay").run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    assert at.text_input(key=_key(at, "title")).value == ""
+
+
+def test_a_link_to_a_finding_that_cannot_be_changed_starts_a_new_one(app_database, open_app, database, people):
+    _click(_fill(_open(open_app), people), "submit")
+    with database() as session:
+        finding_id = session.scalars(select(Finding.id)).one()
+    other = signed_in_as(open_app(), "kit").run()
+    other.query_params["id"] = str(finding_id)
+    other = other.switch_page(PAGE).run()
+    assert not other.exception
+    assert "can no longer be changed" in shown(other.info[0].value)
+    assert other.text_input(key=_key(other, "title")).value == ""
+    other.query_params["id"] = "999999"
+    other.session_state["share_requested"] = None
+    other.run()
+    assert "does not exist or is not shared with you" in shown(other.info[0].value)
