@@ -385,6 +385,13 @@ def _take(values: dict, uploads) -> list[str]:
         token = hashlib.sha256(data).hexdigest()[:16]
         if token in held:
             continue
+        kept = len(values["files"]) + len([item for item in values["stored"] if item["id"] not in values["removed"]])
+        if kept >= settings.upload_max_files:
+            problems.append(
+                f'A finding can hold {settings.upload_max_files} files, so "{upload.name[:80]}" was not added; '
+                "remove a file first to attach it."
+            )
+            continue
         try:
             attachments.check_file(upload.name, data, max_bytes=settings.upload_max_mb * attachments.MB)
         except InvalidInput as error:

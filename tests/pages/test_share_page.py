@@ -305,3 +305,13 @@ def test_a_link_to_a_finding_that_cannot_be_changed_starts_a_new_one(app_databas
     other.session_state["share_requested"] = None
     other.run()
     assert "does not exist or is not shared with you" in shown(other.info[0].value)
+
+
+def test_files_beyond_the_limit_are_refused_by_name_when_they_arrive(app_database, open_app, people):
+    limit = get_settings().upload_max_files
+    at = _open(open_app)
+    files = [(f"chart{n}.png", picture("PNG", colour=(n * 20, 90, 90)), "image/png") for n in range(limit + 1)]
+    at = _upload(at, *files)
+    assert not at.exception
+    assert len([widget for widget in at.text_input if "description_new" in widget.key]) == limit
+    assert any(f'"chart{limit}.png" was not added' in error for error in _errors(at))
