@@ -74,7 +74,18 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
 
     sign_in(page, base, "ada", ADMIN_PASSWORD)
     expect_menu(
-        page, ["Home", "Partner map", "Research status", "My account", "People", "Import spreadsheets", "Audit log"]
+        page,
+        [
+            "Home",
+            "Partner map",
+            "Research status",
+            "My findings",
+            "Review queue",
+            "My account",
+            "People",
+            "Import spreadsheets",
+            "Audit log",
+        ],
     )
     visit(page, f"{base}/people")
     expect(page.get_by_role("heading", name="People", level=1)).to_be_visible()
@@ -96,7 +107,7 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Your password is changed.")
     settle(page)
-    expect_menu(page, ["Home", "Partner map", "Research status", "My account"])
+    expect_menu(page, ["Home", "Partner map", "Research status", "My findings", "My account"])
     visit(page, f"{base}/people")
     expect(page.get_by_text("This page is for administrators.")).to_be_visible()
     expect(page.get_by_role("heading", name="People", level=1)).to_have_count(0)

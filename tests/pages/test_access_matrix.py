@@ -16,7 +16,7 @@ from tests.pages.conftest import APP, signed_in_as
 
 PAGES_DIR = Path(APP).parent / "pages"
 ROLES = ["anonymous", "member", "facilitator", "admin"]
-EVERYONE, SIGNED_IN = set(ROLES), {"member", "facilitator", "admin"}
+EVERYONE, SIGNED_IN, STAFF = set(ROLES), {"member", "facilitator", "admin"}, {"facilitator", "admin"}
 
 # Who may open each page once setup is done (setup.py is only for a database with no accounts).
 EXPECTED = {
@@ -25,6 +25,9 @@ EXPECTED = {
     "partner.py": EVERYONE,
     "research.py": SIGNED_IN,
     "project.py": SIGNED_IN,
+    "finding.py": EVERYONE,
+    "my_findings.py": SIGNED_IN,
+    "review.py": STAFF,
     "setup.py": set(),
     "sign_in.py": {"anonymous"},
     "account.py": SIGNED_IN,
@@ -38,6 +41,9 @@ TITLES = {
     "partner.py": "Partner profile",
     "research.py": "Research status",
     "project.py": "Research project",
+    "finding.py": "Finding",
+    "my_findings.py": "My findings",
+    "review.py": "Review queue",
     "setup.py": "Welcome to ctdash",
     "sign_in.py": "Sign in",
     "account.py": "My account",
