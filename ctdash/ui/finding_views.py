@@ -181,21 +181,16 @@ def review_box(detail: findings.FindingDetail, viewer: Viewer) -> ReviewAction |
     with area:
         st.markdown("**Review**")
         with st.form(form.key, border=False, enter_to_submit=False):
+            publish = st.form_submit_button("Publish", type="primary", icon=":material/check_circle:", width="stretch")
             reason = st.text_area(
-                "Reason for returning it (the author sees this)",
+                "Or return it to the author, saying why (they see this)",
                 max_chars=findings.MAX_REASON,
                 height=100,
-                placeholder="What should the author change before it can be published?",
+                placeholder="What should change before it can be published?",
                 key=form.widget("reason"),
             )
             reason_message = st.empty()
-            publish_column, return_column = st.columns(2)
-            publish = publish_column.form_submit_button(
-                "Publish", type="primary", icon=":material/check_circle:", width="stretch"
-            )
-            send_back = return_column.form_submit_button(
-                "Return to the author", icon=":material/undo:", width="stretch"
-            )
+            send_back = st.form_submit_button("Return to the author", icon=":material/undo:", width="stretch")
     if not (publish or send_back):
         return None
     return ReviewAction(
