@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import logging
 from dataclasses import dataclass
 from urllib.parse import quote
 
 import streamlit as st
+from PIL import Image
 
 from ctdash import clock, findings, markup, permissions, ui
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES, STATUS_BADGES, VISIBILITY_BADGES
@@ -16,6 +19,8 @@ from ctdash.viewer import Viewer
 
 FINDING_PAGE = "pages/finding.py"
 NO_KIND = ":gray-badge[Kind not chosen yet]"
+PREVIEW_WIDTH = 960  # pixels: wider pictures are shrunk for the page (a phone need not fetch a camera's 12 MP)
+log = logging.getLogger("ctdash")
 URL_SAFE = ":/?#[]@!$&'*+,;=%~-._"  # kept as they are when a stored link is put in markdown
 
 
@@ -130,9 +135,11 @@ def attachments(detail: findings.FindingDetail) -> None:
     for line in detail.attachments:
         with st.container(border=True, key=f"attachment_{line.id}"):
             if line.is_image:
-                data = ui.read(findings.attachment_data, attachment_id=line.id).data
+                # Read uncached: the read cache is for small results, not files of up to the upload limit.
+                with ui.read_session() as session:
+                    data = findings.attachment_data(session, viewer=ui.viewer(), attachment_id=line.id).data
                 alt = line.description or f"Picture: {line.name}"
-                st.image(data, caption=line.description or None, alt=alt, width="content")
+                st.image(preview(data), caption=line.description or None, alt=alt, width="content")
             name, download = st.columns([3, 1], vertical_alignment="center")
             text = f"{plain(line.name)}  \n:small[:gray[{line.size}]]"
             if line.description and not line.is_image:
@@ -148,6 +155,26 @@ def attachments(detail: findings.FindingDetail) -> None:
                 on_click="ignore",
                 icon=":material/download:",
             )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def preview(data: bytes) -> bytes:
+    """A stored picture at most ``PREVIEW_WIDTH`` wide, for the page; the download keeps the original."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            if image.width <= PREVIEW_WIDTH:
+                return data
+            image.thumbnail((PREVIEW_WIDTH, PREVIEW_WIDTH * 4))
+            has_alpha = image.mode in ("RGBA", "LA", "P")
+            out = io.BytesIO()
+            if has_alpha:
+                image.save(out, "PNG", optimize=True)
+            else:
+                image.convert("RGB").save(out, "JPEG", quality=85)
+            return out.getvalue()
+    except Exception:  # stored pictures were checked on upload; show the original rather than nothing
+        log.exception("could not shrink a picture for its preview")
+        return data
 
 
 # --- reviewing ------------------------------------------------------------------------------------
