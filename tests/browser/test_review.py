@@ -105,9 +105,11 @@ def test_a_facilitator_reviews_and_publishes_a_finding_with_a_photo(app, browser
         assert fay.evaluate("element => element.naturalWidth", photo.element_handle()) > 0
         expect(fay.locator("[class*='st-key-attachment_']")).to_contain_text("Hub session.png")
         _shoot(browser, fay, "finding")
-        with fay.expect_download() as download:
+        with fay.expect_download() as download, fay.expect_response(lambda r: "/media/" in r.url) as served:
             fay.get_by_role("button", name="Download").click()
         assert download.value.suggested_filename.endswith(".png")
+        assert served.value.headers["content-disposition"].startswith("attachment;")
+        assert served.value.headers["content-type"] == "image/png"
 
         fay.get_by_role("button", name="Publish").click()
         expect(fay.get_by_test_id("stAlertContentSuccess")).to_contain_text(f"{TITLE} is published.")
