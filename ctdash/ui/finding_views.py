@@ -58,7 +58,7 @@ def badges(*, kind: str | None, status: str, visibility: str | None = None, is_e
 
 
 def waiting(since: dt.datetime | None) -> str:
-    """How long a finding has waited for review, in words: "today", "1 day", "12 days"."""
+    """How long a finding has waited for review, in words: "since today", "for 1 day", "for 12 days"."""
     if since is None:
         return "for an unknown time"
     days = (clock.now() - since).days
