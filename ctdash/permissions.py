@@ -20,7 +20,12 @@ ANONYMOUS = "anonymous"
 EVERYONE = frozenset({ANONYMOUS, Role.MEMBER.value, Role.FACILITATOR.value, Role.ADMIN.value})
 SIGNED_IN = frozenset({Role.MEMBER.value, Role.FACILITATOR.value, Role.ADMIN.value})
 ADMINS = frozenset({Role.ADMIN.value})
-AUDIENCE_NAMES = {SIGNED_IN: "signed-in members of the working group", ADMINS: "administrators"}
+STAFF = frozenset({Role.FACILITATOR.value, Role.ADMIN.value})
+AUDIENCE_NAMES = {
+    SIGNED_IN: "signed-in members of the working group",
+    STAFF: "facilitators and administrators",
+    ADMINS: "administrators",
+}
 NOT_SET_UP = "The dashboard is not set up yet: create its first administrator on the First-run setup page."
 
 
@@ -41,6 +46,10 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("research.py", "Research status", ":material/view_kanban:", SIGNED_IN),
     PageRule("project.py", "Research project", ":material/science:", SIGNED_IN, in_menu=False),
     PageRule("share.py", "Share a finding", ":material/upload_file:", SIGNED_IN),
+    # Visitors may open a public, published finding: the findings service decides, per finding.
+    PageRule("finding.py", "Finding", ":material/lightbulb:", EVERYONE, in_menu=False),
+    PageRule("my_findings.py", "My findings", ":material/folder_shared:", SIGNED_IN),
+    PageRule("review.py", "Review queue", ":material/rate_review:", STAFF),
     PageRule("setup.py", "First-run setup", ":material/rocket_launch:", EVERYONE, only_before_setup=True),
     PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
     PageRule("account.py", "My account", ":material/account_circle:", SIGNED_IN),
@@ -95,7 +104,6 @@ def menu(viewer: Viewer, *, setup_needed: bool) -> list[PageRule]:
 
 # --- actions -----------------------------------------------------------------------------------
 
-STAFF = frozenset({Role.FACILITATOR.value, Role.ADMIN.value})
 MANAGE_PEOPLE = "manage people"
 READ_AUDIT_LOG = "read the audit log"
 EDIT_PARTNERS = "edit partner services"

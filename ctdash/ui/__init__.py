@@ -10,13 +10,14 @@ Pages import this package, never ``ctdash.db`` directly, so there is one way to 
 and one place where errors turn into messages.
 """
 
-from ctdash.ui.database import engine, open_session, read, read_session, setup_needed, start
+from ctdash.ui.database import deferred, engine, open_session, read, read_session, setup_needed, start
 from ctdash.ui.errors import user_errors
 from ctdash.ui.shell import done, guard, shell_ran
 from ctdash.ui.who import current_account, viewer
 
 __all__ = [
     "current_account",
+    "deferred",
     "done",
     "engine",
     "guard",

@@ -18,6 +18,12 @@ KIND_BADGES = {
     "barrier": ":red-badge[:material/block: Barrier]",
     "insight": ":blue-badge[:material/lightbulb: Insight]",
 }
+STATUS_BADGES = {
+    "draft": ":gray-badge[:material/edit_note: Draft]",
+    "submitted": ":orange-badge[:material/hourglass_top: Submitted for review]",
+    "published": ":green-badge[:material/check_circle: Published]",
+    "returned": ":red-badge[:material/undo: Returned to its author]",
+}
 VISIBILITY_BADGES = {
     "public": ":gray-badge[:material/public: Public]",
     "working_group": ":violet-badge[:material/group: Working group only]",

@@ -129,6 +129,21 @@ def read(func: Callable[..., T], /, **kwargs) -> T:
         )
 
 
+def deferred(func: Callable[..., T], /, **kwargs) -> Callable[[], T]:
+    """A read service to call later, off the script's thread (a download's data), for this viewer.
+
+    The engine and viewer are taken now: Streamlit runs the callable on another thread, where
+    session state and caches are out of reach.
+    """
+    current, bound = viewer(), engine()
+
+    def call() -> T:
+        with db.session_scope(bound, read_only=True) as session:
+            return func(session, viewer=current, **kwargs)
+
+    return call
+
+
 def setup_needed() -> bool:
     """True while no account exists: the app then offers the first-run form, and the server's log
     shows the setup code it asks for (printed once per process)."""

@@ -7,7 +7,7 @@ import streamlit as st
 
 from ctdash import export, partners, permissions
 from ctdash.models import PartnerRoleKind
-from ctdash.ui import partner_map, project_views
+from ctdash.ui import finding_views, partner_map, project_views
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
 from ctdash.ui.format import label, local_time, plain
 from ctdash.viewer import Viewer
@@ -146,7 +146,8 @@ def show_profile(profile, viewer: Viewer) -> None:
             st.caption("No published findings from this service yet.")
         for finding in profile.findings:
             kind = KIND_BADGES.get(str(finding.kind), label(str(finding.kind)))
-            st.markdown(f"**{plain(finding.title)}** {kind}  \n{local_time(finding.published_at)}")
+            link = finding_views.finding_link(finding.id, finding.title)
+            st.markdown(f"**{link}** {kind}  \n{local_time(finding.published_at)}")
     with right:
         st.subheader("About")
         rows = {

@@ -10,7 +10,7 @@ import streamlit as st
 
 from ctdash import export, projects
 from ctdash.models import ProjectStage
-from ctdash.ui import charts
+from ctdash.ui import charts, finding_views
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
 from ctdash.ui.format import label, local_time, plain
 from ctdash.ui.forms import EditForm
@@ -277,7 +277,8 @@ def show_project(detail: projects.ProjectDetail) -> None:
             kind = KIND_BADGES.get(finding.kind, label(finding.kind or "kind not chosen yet"))
             status = "" if finding.status == "published" else f" :gray-badge[{label(finding.status)}]"
             when = local_time(finding.published_at) if finding.published_at else "not published"
-            st.markdown(f"**{plain(finding.title)}** {kind}{status}  \n{when}")
+            link = finding_views.finding_link(finding.id, finding.title)
+            st.markdown(f"**{link}** {kind}{status}  \n{when}")
     with right:
         st.subheader("About")
         facts = {

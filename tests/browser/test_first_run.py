@@ -80,6 +80,8 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
             "Partner map",
             "Research status",
             "Share a finding",
+            "My findings",
+            "Review queue",
             "My account",
             "People",
             "Import spreadsheets",
@@ -106,7 +108,7 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Your password is changed.")
     settle(page)
-    expect_menu(page, ["Home", "Partner map", "Research status", "Share a finding", "My account"])
+    expect_menu(page, ["Home", "Partner map", "Research status", "Share a finding", "My findings", "My account"])
     visit(page, f"{base}/people")
     expect(page.get_by_text("This page is for administrators.")).to_be_visible()
     expect(page.get_by_role("heading", name="People", level=1)).to_have_count(0)

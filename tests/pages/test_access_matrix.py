@@ -16,7 +16,7 @@ from tests.pages.conftest import APP, signed_in_as
 
 PAGES_DIR = Path(APP).parent / "pages"
 ROLES = ["anonymous", "member", "facilitator", "admin"]
-EVERYONE, SIGNED_IN = set(ROLES), {"member", "facilitator", "admin"}
+EVERYONE, SIGNED_IN, STAFF = set(ROLES), {"member", "facilitator", "admin"}, {"facilitator", "admin"}
 
 # Who may open each page once setup is done (setup.py is only for a database with no accounts).
 EXPECTED = {
@@ -26,6 +26,9 @@ EXPECTED = {
     "research.py": SIGNED_IN,
     "project.py": SIGNED_IN,
     "share.py": SIGNED_IN,
+    "finding.py": EVERYONE,
+    "my_findings.py": SIGNED_IN,
+    "review.py": STAFF,
     "setup.py": set(),
     "sign_in.py": {"anonymous"},
     "account.py": SIGNED_IN,
@@ -40,6 +43,9 @@ TITLES = {
     "research.py": "Research status",
     "project.py": "Research project",
     "share.py": "Share a finding",
+    "finding.py": "Finding",
+    "my_findings.py": "My findings",
+    "review.py": "Review queue",
     "setup.py": "Welcome to ctdash",
     "sign_in.py": "Sign in",
     "account.py": "My account",

@@ -102,6 +102,8 @@ def test_sign_in_with_the_right_password(app_database, open_app, database):
         "Partner map",
         "Research status",
         "Share a finding",
+        "My findings",
+        "Review queue",
         "My account",
         "People",
         "Import spreadsheets",
@@ -219,7 +221,7 @@ def test_admin_adds_a_member_of_cornwall_who_sees_member_pages(app_database, ope
 
     member = sign_in(open_app(), "kit", temporary)
     member.run()
-    assert _menu(member) == ["Home", "Partner map", "Research status", "Share a finding", "My account"]
+    assert _menu(member) == ["Home", "Partner map", "Research status", "Share a finding", "My findings", "My account"]
     assert "Cornwall" in _sidebar_text(member)
     assert "Choose a new password before you go on" in shown(member.warning[0].value)
 
