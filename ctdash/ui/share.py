@@ -29,7 +29,8 @@ from ctdash.ui.format import local_time, plain
 from ctdash.ui.forms import GENERATIONS, EditForm
 from ctdash.viewer import Viewer
 
-FIELDS = (
+# The finding's own fields, as findings.check_values takes them.
+SERVICE_FIELDS = (
     "title",
     "summary",
     "kind",
@@ -41,6 +42,9 @@ FIELDS = (
     "key_quote",
     "links",
     "visibility",
+)
+FIELDS = (
+    *SERVICE_FIELDS,
     "confirm",
     "resume",
     "uploader",
@@ -455,22 +459,7 @@ def safeguarding(shown: Outcome) -> bool:
 
 def service_fields(values: dict) -> dict:
     """The copy as ``findings.check_values`` takes it."""
-    return {
-        key: values[key]
-        for key in (
-            "title",
-            "summary",
-            "kind",
-            "themes",
-            "partner_id",
-            "project_id",
-            "cycle",
-            "evidence_type",
-            "key_quote",
-            "links",
-            "visibility",
-        )
-    }
+    return {key: values[key] for key in SERVICE_FIELDS}
 
 
 def file_changes(values: dict) -> dict:
