@@ -1,5 +1,6 @@
-"""A Cornwall member shares a finding with a PDF and a photo in a real browser: warned about an email
-address left in the summary, they fix it, submit, and get a receipt with the finding's reference."""
+"""The issue's journey in a real browser: a Cornwall member shares a finding with a PDF and a photo, is
+warned about an email address left in the summary, fixes it, submits and gets a receipt with the
+finding's reference; then a facilitator publishes it from the review queue."""
 
 from __future__ import annotations
 
@@ -17,7 +18,10 @@ from tests.browser.conftest import Person, idle, new_page, serve_with_people, vi
 from tests.browser.test_auth import sign_in
 from tests.samples import pdf_document, picture
 
-PEOPLE = {"kit": Person("kit.kernow", "Kit Kernow", "member")}
+PEOPLE = {
+    "kit": Person("kit.kernow", "Kit Kernow", "member"),
+    "fay": Person("fay.facilitator", "Fay Facilitator", "facilitator"),
+}
 TITLE = "Saturday sessions bring families back (test data)"
 SHOTS = Path("/tmp/shots")
 PHONE = {"width": 390, "height": 844}
@@ -106,11 +110,24 @@ def test_a_member_shares_a_finding_with_a_pdf_and_a_photo_and_fixes_an_email_add
     finally:
         page.context.close()
 
+    # A facilitator publishes it from the review queue.
+    fay = new_page(browser)
+    try:
+        sign_in(fay, app, app.people["fay"])
+        visit(fay, f"{app.base}/review")
+        link = fay.get_by_role("link", name=TITLE)
+        expect(link).to_be_visible()
+        visit(fay, f"{app.base}/{link.get_attribute('href')}")  # markdown links open a new tab; same page
+        fay.get_by_role("button", name="Publish").click()
+        expect(fay.get_by_test_id("stAlertContentSuccess")).to_contain_text(f"{TITLE} is published.")
+    finally:
+        fay.context.close()
+
     engine = db.make_engine(app.database_url)
     try:
         with db.session_scope(engine) as session:
             finding = session.scalars(select(Finding).where(Finding.title == TITLE)).one()
-            assert finding.status == FindingStatus.SUBMITTED
+            assert finding.status == FindingStatus.PUBLISHED
             assert "jo@example.org" not in finding.summary
             names = sorted(session.scalars(select(Attachment.original_name).where(Attachment.finding_id == finding.id)))
             assert names == ["attendance.pdf", "rehearsal.jpg"]
