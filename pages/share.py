@@ -67,7 +67,8 @@ if save_clicked or submit_clicked:
     result = problem = None
     with outcome_area, ui.open_session(share.FORM) as session:
         try:
-            result = share.save(session, viewer, values, submitting=submit_clicked, confirmed=confirmed)
+            with st.spinner("Submitting your finding…" if submit_clicked else "Saving your draft…"):
+                result = share.save(session, viewer, values, submitting=submit_clicked, confirmed=confirmed)
         except findings.SafeguardingNeeded as error:
             session.rollback()
             problem = share.Outcome(hits=[hit.describe(findings.FIELD_LABELS) for hit in error.hits])

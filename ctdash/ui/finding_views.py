@@ -12,6 +12,7 @@ import streamlit as st
 from PIL import Image
 
 from ctdash import clock, findings, markup, permissions, ui
+from ctdash.attachments import decode_text
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES, STATUS_BADGES, VISIBILITY_BADGES
 from ctdash.ui.format import label, local_time, plain
 from ctdash.ui.forms import EditForm
@@ -128,8 +129,13 @@ def about(detail: findings.FindingDetail) -> None:
     st.markdown("  \n".join(f"**{name}:** {plain(value)}" for name, value in facts.items() if value))
 
 
+TEXT_TYPES = ("text/plain", "text/csv")
+TEXT_PREVIEW_CHARS = 3000
+
+
 def attachments(detail: findings.FindingDetail) -> None:
-    """Each file with its size and a download; pictures are shown, their description as the text alternative."""
+    """Each file with its size and a download; pictures are shown, their description as the text alternative,
+    and the start of a text or CSV file as plain text."""
     if not detail.attachments:
         return
     st.markdown(f"**Files ({len(detail.attachments)})**")
@@ -141,6 +147,12 @@ def attachments(detail: findings.FindingDetail) -> None:
                     data = findings.attachment_data(session, viewer=ui.viewer(), attachment_id=line.id).data
                 alt = line.description or f"Picture: {line.name}"
                 st.image(preview(data), caption=line.description or None, alt=alt, width="content")
+            elif line.content_type in TEXT_TYPES:
+                with ui.read_session() as session:
+                    data = findings.attachment_data(session, viewer=ui.viewer(), attachment_id=line.id).data
+                text = decode_text(data)  # UTF-8 with or without a BOM, UTF-16, Windows-1252
+                shown = text if len(text) <= TEXT_PREVIEW_CHARS else text[:TEXT_PREVIEW_CHARS] + "\n…"
+                st.code(shown, language=None, wrap_lines=True, height=min(400, 40 + 22 * shown.count("\n")))
             name, download = st.columns([3, 1], vertical_alignment="center")
             text = f"{plain(line.name)}  \n:small[:gray[{line.size}]]"
             if line.description and not line.is_image:

@@ -325,3 +325,26 @@ def test_profiles_and_projects_link_their_findings(app_database, open_app, work)
     at.query_params["id"] = str(work["project"])
     at.switch_page("pages/project.py").run()
     assert f"finding?id={work['submitted']}" in _texts(at)
+
+
+def test_a_text_file_in_windows_1252_or_with_a_byte_order_mark_reads_correctly(app_database, open_app, database):
+    with database() as session:
+        seed(session)
+        cornwall = _partner(session, "cornwall")
+        make_user(session, role="facilitator", username="fay")
+        kit = viewer_for(make_user(session, username="kit", partner=cornwall))
+        finding_id = _submit(
+            session,
+            kit,
+            cornwall,
+            title="Notes from the café (test data)",
+            new_files=[
+                NewAttachment("notes.txt", "Café notes: 12 families".encode("cp1252"), "Notes", consent=True),
+                NewAttachment("counts.csv", "\ufeffterm,families\nSpring,12\n".encode(), "Counts", consent=True),
+            ],
+        )
+    at = _finding(open_app, "fay", finding_id)
+    assert not at.exception
+    previews = [block.value for block in at.code]
+    assert "Café notes: 12 families" in previews
+    assert "term,families\nSpring,12" in previews  # the byte-order mark is not shown
