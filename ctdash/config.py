@@ -41,7 +41,7 @@ class Settings:
     timezone: str = "Europe/London"
     # Streamlit's own server.maxUploadSize is the one source (see upload_limit_mb): Streamlit holds a
     # whole upload in memory (streamlit#9218), so it is kept modest.
-    upload_max_mb: int = 10
+    upload_max_mb: int = 25
     upload_max_files: int = 5  # attachments one finding may hold
     finding_max_mb: int = 100  # all of one finding's attachments together
     cookie_key: str | None = None

@@ -60,7 +60,7 @@ def test_upload_limit_must_be_a_sensible_number(monkeypatch):
 def test_the_upload_limit_is_streamlits_own_setting(monkeypatch):
     from streamlit import config as streamlit_config
 
-    assert get_settings().upload_max_mb == streamlit_config.get_option("server.maxUploadSize") == 10
+    assert get_settings().upload_max_mb == streamlit_config.get_option("server.maxUploadSize") == 25
     monkeypatch.setenv("STREAMLIT_SERVER_MAX_UPLOAD_SIZE", "7")
     get_settings.cache_clear()
     assert get_settings().upload_max_mb == 7

@@ -25,9 +25,9 @@ def test_an_upload_limit_given_twice_and_differently_stops_the_app_with_a_clear_
     try:
         at = open_app()
     finally:
-        streamlit_config.set_option("server.maxUploadSize", 10, where_defined=where)
+        streamlit_config.set_option("server.maxUploadSize", 25, where_defined=where)
     assert not at.exception
-    assert "The upload limit is set twice (3 MB on the command line, 10 MB" in shown(at.error[0].value)
+    assert "The upload limit is set twice (3 MB on the command line, 25 MB" in shown(at.error[0].value)
 
 
 def test_a_name_past_its_limit_is_refused_with_its_length_and_kept_in_the_form(app_database, open_app, database):
