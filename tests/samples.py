@@ -30,3 +30,17 @@ def picture(kind: str, size=(40, 30), colour="teal", **options) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, kind, **options)
     return buffer.getvalue()
+
+
+def photo_with_location_and_artist(orientation: int = 6) -> bytes:
+    """A JPEG whose EXIF names its author and camera and gives the place it was taken."""
+    image = Image.new("RGB", (64, 48), "orange")
+    exif = image.getexif()
+    exif[0x013B] = "Jo Bloggs"  # Artist
+    exif[0x0110] = "Pixel 8"  # Model
+    exif[0x0112] = orientation
+    gps = exif.get_ifd(0x8825)
+    gps.update({1: "N", 2: (50.0, 15.0, 42.0), 3: "W", 4: (5.0, 3.0, 10.0)})
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, quality=90, comment=b"taken at 12 Acacia Avenue")
+    return buffer.getvalue()

@@ -397,13 +397,21 @@ def _take(values: dict, uploads) -> list[str]:
             )
             continue
         try:
-            attachments.check_file(upload.name, data, max_bytes=settings.upload_max_mb * attachments.MB)
+            checked = attachments.check_file(upload.name, data, max_bytes=settings.upload_max_mb * attachments.MB)
         except InvalidInput as error:
             problems.append(str(error))
             continue
         held.add(token)
         values["files"].append(
-            {"token": token, "name": upload.name, "data": data, "size": len(data), "description": "", "consent": False}
+            {
+                "token": token,
+                "name": upload.name,
+                "data": data,
+                "size": len(data),
+                "description": "",
+                "consent": False,
+                "notes": list(checked.notes),  # e.g. a photo's location, removed before it is stored
+            }
         )
     return problems
 
@@ -412,6 +420,8 @@ def _file(values: dict, item: dict, *, key: str) -> None:
     with st.container(border=True, key=f"share_file_{key}"):
         name, remove = st.columns([5, 1], vertical_alignment="center")
         name.markdown(f":material/attach_file: **{plain(item['name'])}** · {findings.describe_size(item['size'])}")
+        for note in item.get("notes", ()):
+            st.caption(plain(note))
         if remove.button("Remove", key=FORM.widget(f"remove_{key}"), width="stretch"):
             if "id" in item:
                 values["removed"].append(item["id"])

@@ -34,7 +34,7 @@ from ctdash.attachments import (
     safe_filename,
 )
 from ctdash.errors import InvalidInput
-from tests.samples import pdf_document, picture
+from tests.samples import pdf_document, photo_with_location_and_artist, picture
 
 SAMPLES = Path(__file__).parent / "samples"
 LIMIT = 10 * MB
@@ -587,19 +587,6 @@ def test_an_unknown_kind_in_allowed_is_a_programming_error():
 
 
 # Photos: metadata removed, picture untouched
-
-
-def photo_with_location_and_artist(orientation: int = 6) -> bytes:
-    image = Image.new("RGB", (64, 48), "orange")
-    exif = image.getexif()
-    exif[0x013B] = "Jo Bloggs"  # Artist
-    exif[0x0110] = "Pixel 8"  # Model
-    exif[0x0112] = orientation
-    gps = exif.get_ifd(0x8825)
-    gps.update({1: "N", 2: (50.0, 15.0, 42.0), 3: "W", 4: (5.0, 3.0, 10.0)})
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", exif=exif, quality=90, comment=b"taken at 12 Acacia Avenue")
-    return buffer.getvalue()
 
 
 def test_a_photos_location_and_author_are_removed_and_the_uploader_told():

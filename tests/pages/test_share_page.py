@@ -11,7 +11,7 @@ from ctdash.models import Finding, FindingStatus, Partner, Theme
 from ctdash.ui.forms import GENERATIONS
 from tests.factories import make_project, make_user, viewer_for
 from tests.pages.conftest import shown, signed_in_as
-from tests.samples import pdf_document, picture
+from tests.samples import pdf_document, photo_with_location_and_artist, picture
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 PAGE = "pages/share.py"
@@ -315,3 +315,10 @@ def test_files_beyond_the_limit_are_refused_by_name_when_they_arrive(app_databas
     assert not at.exception
     assert len([widget for widget in at.text_input if "description_new" in widget.key]) == limit
     assert any(f'"chart{limit}.png" was not added' in error for error in _errors(at))
+
+
+def test_the_uploader_is_told_when_a_photos_location_and_author_will_be_removed(app_database, open_app, people):
+    at = _upload(_fill(_open(open_app), people), ("beach.jpg", photo_with_location_and_artist(), "image/jpeg"))
+    assert not at.exception
+    captions = " ".join(shown(caption.value) for caption in at.caption)
+    assert 'Removed from "beach.jpg": the picture\'s location (GPS), the name of its author or owner' in captions
