@@ -66,9 +66,7 @@ EVIDENCE_TYPES = (
     "case study",
     "other",
 )
-KINDS = tuple(FindingKind)
 KIND_LABELS = {FindingKind.ENABLER: "Enabler", FindingKind.BARRIER: "Barrier", FindingKind.INSIGHT: "Insight"}
-VISIBILITIES = tuple(Visibility)
 VISIBILITY_LABELS = {Visibility.GROUP: "Working group only", Visibility.PUBLIC: "Public once published"}
 STATUS_LABELS = {
     FindingStatus.DRAFT: "Draft",

@@ -29,7 +29,15 @@ from ctdash.models import (
 )
 from ctdash.seed import initialise, seed
 from ctdash.viewer import ANONYMOUS
-from tests.factories import make_finding, make_partner, make_project, make_user, viewer_for
+from tests.factories import (
+    finding_fields,
+    finding_version,
+    make_finding,
+    make_partner,
+    make_project,
+    make_user,
+    viewer_for,
+)
 from tests.samples import pdf_document, picture
 
 THEME = "socio-economic-disadvantage"
@@ -60,35 +68,15 @@ def _staff(session, role="facilitator"):
     return viewer_for(make_user(session, role=role))
 
 
-def _complete(partner=None, **changes):
-    """Every field of a finding, filled in as a careful member would."""
-    values = {
-        "title": "Who stops coming after the first term (test data)",
-        "summary": "Families who pay for lessons drop out **twice as often** after the first term.",
-        "kind": "barrier",
-        "themes": [THEME],
-        "partner_id": partner.id if partner else None,
-        "project_id": None,
-        "cycle": "2024-25",
-        "evidence_type": "participation data",
-        "key_quote": "We stopped when the second invoice came.",
-        "links": "https://www.example.org/report",
-        "visibility": "working_group",
-    }
-    return {**values, **changes}
-
-
-def _version(session, finding_id):
-    return session.scalar(select(Finding.version).where(Finding.id == finding_id))
-
-
 def _draft(session, viewer, partner, **changes):
-    return findings.save_draft(session, viewer=viewer, **_complete(partner, **changes))
+    return findings.save_draft(session, viewer=viewer, **finding_fields(partner, **changes))
 
 
 def _submitted(session, viewer, partner, **changes):
     finding_id = _draft(session, viewer, partner, **changes)
-    findings.submit(session, viewer=viewer, finding_id=finding_id, expected_version=_version(session, finding_id))
+    findings.submit(
+        session, viewer=viewer, finding_id=finding_id, expected_version=finding_version(session, finding_id)
+    )
     return finding_id
 
 
@@ -116,7 +104,7 @@ def test_every_mistake_is_reported_at_once_under_its_own_field(session):
         lambda: findings.check_values(
             session,
             viewer=member,
-            **_complete(
+            **finding_fields(
                 partner,
                 title=" ",
                 summary="",
@@ -144,7 +132,9 @@ def test_every_mistake_is_reported_at_once_under_its_own_field(session):
         "visibility",
     ]
     with pytest.raises(FieldErrors) as caught:
-        findings.check_values(session, viewer=member, **_complete(partner, title="", themes=[], links="ftp://x.org"))
+        findings.check_values(
+            session, viewer=member, **finding_fields(partner, title="", themes=[], links="ftp://x.org")
+        )
     assert str(caught.value) == "3 fields need attention: Title, Themes, Links."
     assert isinstance(caught.value, InvalidInput)
 
@@ -173,7 +163,7 @@ def test_every_mistake_is_reported_at_once_under_its_own_field(session):
 def test_each_mistake_is_one_sentence_under_its_field(session, changes, field, says):
     partner = make_partner(session)
     errors = _errors(
-        lambda: findings.check_values(session, viewer=_member(session, partner), **_complete(partner, **changes))
+        lambda: findings.check_values(session, viewer=_member(session, partner), **finding_fields(partner, **changes))
     )
     assert list(errors) == [field]
     assert says in errors[field]
@@ -185,7 +175,7 @@ def test_values_at_each_limit_are_accepted_and_tidied(session):
     values = findings.check_values(
         session,
         viewer=_member(session, partner),
-        **_complete(
+        **finding_fields(
             partner,
             title="  A   title  " + "t" * 188,
             summary="s" * 10_000,
@@ -229,7 +219,7 @@ def test_a_link_that_is_not_a_web_address_is_refused(session, link):
     partner = make_partner(session)
     errors = _errors(
         lambda: findings.check_values(
-            session, viewer=_member(session, partner), **_complete(partner, links=["https://example.org", link])
+            session, viewer=_member(session, partner), **finding_fields(partner, links=["https://example.org", link])
         )
     )
     assert list(errors) == ["links"]
@@ -263,8 +253,8 @@ def test_several_bad_links_are_named_together():
 def test_a_member_shares_for_their_own_service_only(session):
     own, other = make_partner(session), make_partner(session)
     member = _member(session, own)
-    assert findings.check_values(session, viewer=member, **_complete(None)).partner_id == own.id
-    errors = _errors(lambda: findings.check_values(session, viewer=member, **_complete(other)))
+    assert findings.check_values(session, viewer=member, **finding_fields(None)).partner_id == own.id
+    errors = _errors(lambda: findings.check_values(session, viewer=member, **finding_fields(other)))
     assert errors == {
         "partner_id": "You can share findings for your own service only; choose it as the partner service."
     }
@@ -273,9 +263,13 @@ def test_a_member_shares_for_their_own_service_only(session):
 def test_staff_choose_any_existing_service(session):
     partner = make_partner(session)
     staff = _staff(session)
-    assert findings.check_values(session, viewer=staff, **_complete(partner)).partner_id == partner.id
+    assert findings.check_values(session, viewer=staff, **finding_fields(partner)).partner_id == partner.id
     for missing in (None, 987_654):
-        errors = _errors(lambda: findings.check_values(session, viewer=staff, **_complete(None, partner_id=missing)))  # noqa: B023
+        errors = _errors(
+            lambda missing=missing: findings.check_values(
+                session, viewer=staff, **finding_fields(None, partner_id=missing)
+            )
+        )
         assert errors == {"partner_id": "Choose the partner service the finding comes from."}
 
 
@@ -284,10 +278,12 @@ def test_the_research_project_must_be_the_services_and_gives_its_cycle(session):
     own_project = make_project(session, partner, cycle="2023-24", title="Ensembles (test data)")
     other_project = make_project(session, other, title="Theirs (test data)")
     member = _member(session, partner)
-    values = findings.check_values(session, viewer=member, **_complete(partner, project_id=own_project.id, cycle=""))
+    values = findings.check_values(
+        session, viewer=member, **finding_fields(partner, project_id=own_project.id, cycle="")
+    )
     assert (values.project_id, values.cycle) == (own_project.id, "2023-24")
     errors = _errors(
-        lambda: findings.check_values(session, viewer=member, **_complete(partner, project_id=other_project.id))
+        lambda: findings.check_values(session, viewer=member, **finding_fields(partner, project_id=other_project.id))
     )
     assert errors == {
         "project_id": "The research project 'Theirs (test data)' belongs to another service; "
@@ -295,13 +291,15 @@ def test_the_research_project_must_be_the_services_and_gives_its_cycle(session):
     }
     errors = _errors(
         lambda: findings.check_values(
-            session, viewer=member, **_complete(partner, project_id=own_project.id, cycle="2024-25")
+            session, viewer=member, **finding_fields(partner, project_id=own_project.id, cycle="2024-25")
         )
     )
     assert errors == {
         "cycle": "The research project 'Ensembles (test data)' is in 2023-24; choose that cycle or leave it empty."
     }
-    errors = _errors(lambda: findings.check_values(session, viewer=member, **_complete(partner, project_id=999_999)))
+    errors = _errors(
+        lambda: findings.check_values(session, viewer=member, **finding_fields(partner, project_id=999_999))
+    )
     assert list(errors) == ["project_id"]
 
 
@@ -369,11 +367,11 @@ def test_a_change_is_audited_field_by_field_and_moves_the_version_once(session):
         viewer=member,
         finding_id=finding_id,
         expected_version=1,
-        **_complete(
+        **finding_fields(
             partner, title="Barely begun (test data)", links=["https://example.org/a", "https://example.org/b"]
         ),
     )
-    assert _version(session, finding_id) == 2
+    assert finding_version(session, finding_id) == 2
     what = findings.detail(session, viewer=member, finding_id=finding_id).history[0].what
     assert what == (
         "Barely begun (test data): summary: empty -> 78 characters; kind: empty -> barrier; "
@@ -386,8 +384,8 @@ def test_saving_an_unchanged_draft_writes_nothing(session):
     partner = make_partner(session)
     member = _member(session, partner)
     finding_id = _draft(session, member, partner)
-    findings.save_draft(session, viewer=member, finding_id=finding_id, expected_version=1, **_complete(partner))
-    assert _version(session, finding_id) == 1
+    findings.save_draft(session, viewer=member, finding_id=finding_id, expected_version=1, **finding_fields(partner))
+    assert finding_version(session, finding_id) == 1
     assert _count(session, AuditEvent, AuditEvent.entity_id == finding_id) == 1
 
 
@@ -419,7 +417,7 @@ def test_a_draft_saved_incomplete_is_resumed_in_another_browser_and_submitted(fr
             viewer=member,
             finding_id=finding_id,
             expected_version=seen.version,
-            **_complete(partner, title=seen.title, summary=seen.summary),
+            **finding_fields(partner, title=seen.title, summary=seen.summary),
         )
     with db.session_scope(fresh_engine) as session:
         receipt = findings.submit(session, viewer=member, finding_id=finding_id, expected_version=seen.version + 1)
@@ -438,7 +436,11 @@ def test_a_save_from_a_form_drawn_before_anothers_save_is_a_conflict_and_changes
         drawn = findings.detail(session, viewer=member, finding_id=finding_id).version  # both tabs open the form
     with db.session_scope(fresh_engine) as session:
         findings.save_draft(
-            session, viewer=member, finding_id=finding_id, expected_version=drawn, **_complete(partner, title="First")
+            session,
+            viewer=member,
+            finding_id=finding_id,
+            expected_version=drawn,
+            **finding_fields(partner, title="First"),
         )
     conflict = "Someone else changed the finding 'First' while you were working on it"
     with pytest.raises(Conflict, match=conflict), db.session_scope(fresh_engine) as session:
@@ -447,7 +449,7 @@ def test_a_save_from_a_form_drawn_before_anothers_save_is_a_conflict_and_changes
             viewer=member,
             finding_id=finding_id,
             expected_version=drawn,
-            **_complete(partner, title="Second"),
+            **finding_fields(partner, title="Second"),
             new_files=[NewAttachment("notes.txt", b"Second tab's notes (test data)", consent=True)],
         )
     with db.session_scope(fresh_engine, read_only=True) as session:
@@ -513,7 +515,7 @@ def test_a_bad_file_refuses_the_whole_save_and_nothing_is_written(fresh_engine):
             viewer=member,
             finding_id=finding_id,
             expected_version=1,
-            **_complete(partner, title="Changed title"),
+            **finding_fields(partner, title="Changed title"),
             new_files=[NewAttachment("chart.png", picture("PNG")), NewAttachment("setup.pdf", hostile)],
         ),
     ):
@@ -524,7 +526,7 @@ def test_a_bad_file_refuses_the_whole_save_and_nothing_is_written(fresh_engine):
     with db.session_scope(fresh_engine, read_only=True) as session:
         assert {model: _count(session, model) for model in totals} == totals
         assert db.current_revisions(session) == revisions
-        assert session.get(Finding, finding_id).title == _complete()["title"]
+        assert session.get(Finding, finding_id).title == finding_fields()["title"]
 
 
 def test_field_and_file_problems_are_reported_together(session):
@@ -681,7 +683,7 @@ def test_an_email_in_the_summary_stops_submitting_until_the_author_confirms(sess
         "The finding may contain personal data (an email address, 'jo.bloggs@example.org', in Summary); remove it, "
         "or confirm that the people concerned agreed and that nothing identifies a child or young person."
     )
-    assert (session.get(Finding, finding_id).status, _version(session, finding_id)) == (FindingStatus.DRAFT, 1)
+    assert (session.get(Finding, finding_id).status, finding_version(session, finding_id)) == (FindingStatus.DRAFT, 1)
     receipt = findings.submit(
         session, viewer=member, finding_id=finding_id, expected_version=1, confirmed_safeguarding=True
     )
@@ -703,7 +705,7 @@ def test_fixing_the_email_lets_the_finding_through_without_a_confirmation(sessio
         viewer=member,
         finding_id=finding_id,
         expected_version=1,
-        **_complete(partner, summary="Ask the music lead."),
+        **finding_fields(partner, summary="Ask the music lead."),
     )
     assert findings.submit(session, viewer=member, finding_id=finding_id, expected_version=2).confirmed_hits == 0
 
@@ -755,7 +757,7 @@ def test_every_file_needs_consent_before_submitting(session):
         viewer=member,
         finding_id=finding_id,
         expected_version=1,
-        **_complete(partner),
+        **finding_fields(partner),
         attachment_edits=[AttachmentEdit(photo, "The ensemble on stage", consent=True)],
     )
     findings.submit(session, viewer=member, finding_id=finding_id, expected_version=2)
@@ -818,7 +820,7 @@ def test_a_member_cannot_publish_or_return_and_a_facilitator_can(session):
     partner = make_partner(session)
     author = _member(session, partner)
     finding_id = _submitted(session, author, partner)
-    version = _version(session, finding_id)
+    version = finding_version(session, finding_id)
     for viewer in (author, _member(session, partner), ANONYMOUS):
         with pytest.raises(PermissionDenied, match="Only facilitators and administrators can review findings."):
             findings.publish(session, viewer=viewer, finding_id=finding_id, expected_version=version)
@@ -836,7 +838,7 @@ def test_an_administrator_may_return_a_finding_with_a_reason(session):
     author = _member(session, partner)
     finding_id = _submitted(session, author, partner)
     admin = _staff(session, "admin")
-    version = _version(session, finding_id)
+    version = finding_version(session, finding_id)
     for reason, says in ((" ", "Say what the author should change"), ("r" * 2001, "keep it to 2,000")):
         errors = _errors(
             lambda: findings.return_to_author(
@@ -878,7 +880,7 @@ def test_a_returned_finding_is_changed_by_its_author_and_resubmitted(session):
         session,
         viewer=facilitator,
         finding_id=finding_id,
-        expected_version=_version(session, finding_id),
+        expected_version=finding_version(session, finding_id),
         reason="Please say how many families took part.",
     )
     [mine] = findings.my_findings(session, viewer=author)
@@ -890,11 +892,11 @@ def test_a_returned_finding_is_changed_by_its_author_and_resubmitted(session):
     assert findings.detail(session, viewer=author, finding_id=finding_id).return_reason == mine.return_reason
     seen_by_colleague = findings.detail(session, viewer=colleague, finding_id=finding_id)
     assert seen_by_colleague.return_reason is None
-    assert seen_by_colleague.history[0].what == f"{_complete()['title']}: returned to the author"
+    assert seen_by_colleague.history[0].what == f"{finding_fields()['title']}: returned to the author"
     assert not seen_by_colleague.may_edit
     with pytest.raises(PermissionDenied, match="Only the person who wrote this finding, or a facilitator"):
         findings.save_draft(
-            session, viewer=colleague, finding_id=finding_id, expected_version=mine.version, **_complete(partner)
+            session, viewer=colleague, finding_id=finding_id, expected_version=mine.version, **finding_fields(partner)
         )
 
     findings.save_draft(
@@ -902,7 +904,7 @@ def test_a_returned_finding_is_changed_by_its_author_and_resubmitted(session):
         viewer=author,
         finding_id=finding_id,
         expected_version=mine.version,
-        **_complete(partner, summary="Forty families took part; those who pay drop out twice as often."),
+        **finding_fields(partner, summary="Forty families took part; those who pay drop out twice as often."),
     )
     assert session.get(Finding, finding_id).status == FindingStatus.RETURNED  # still flagged while being fixed
     findings.submit(session, viewer=author, finding_id=finding_id, expected_version=mine.version + 1)
@@ -922,12 +924,12 @@ def test_nobody_changes_a_submitted_or_published_finding(session):
                 session,
                 viewer=viewer,
                 finding_id=finding_id,
-                expected_version=_version(session, finding_id),
-                **_complete(partner),
+                expected_version=finding_version(session, finding_id),
+                **finding_fields(partner),
             )
         with pytest.raises(PermissionDenied, match="has been submitted"):
             findings.submit(
-                session, viewer=viewer, finding_id=finding_id, expected_version=_version(session, finding_id)
+                session, viewer=viewer, finding_id=finding_id, expected_version=finding_version(session, finding_id)
             )
     assert not findings.detail(session, viewer=author, finding_id=finding_id).may_edit
 
@@ -938,14 +940,16 @@ def test_a_facilitator_fixes_a_returned_finding_but_never_sees_anothers_draft(se
     facilitator = _staff(session)
     draft_id = _draft(session, author, partner)
     with pytest.raises(NotFound, match=findings.NOT_SHARED):
-        findings.save_draft(session, viewer=facilitator, finding_id=draft_id, expected_version=1, **_complete(partner))
+        findings.save_draft(
+            session, viewer=facilitator, finding_id=draft_id, expected_version=1, **finding_fields(partner)
+        )
     returned = make_finding(session, partner, status=FindingStatus.RETURNED, author_id=author.user_id, kind=None)
     findings.save_draft(
         session,
         viewer=facilitator,
         finding_id=returned.id,
         expected_version=returned.version,
-        **_complete(partner, title="Tidied by a facilitator (test data)"),
+        **finding_fields(partner, title="Tidied by a facilitator (test data)"),
     )
     assert session.get(Finding, returned.id).title == "Tidied by a facilitator (test data)"
     assert session.get(Finding, returned.id).author_id == author.user_id
@@ -958,14 +962,18 @@ def test_every_write_with_a_stale_version_is_a_conflict(session, operation):
     facilitator = _staff(session)
     finding_id = _submitted(session, author, partner) if operation in ("publish", "return_to_author") else None
     finding_id = finding_id or _draft(session, author, partner)
-    drawn = _version(session, finding_id)
+    drawn = finding_version(session, finding_id)
     # Someone else's change, made after the form was drawn: touching the row moves its version.
     session.get(Finding, finding_id).updated_at = session.get(Finding, finding_id).updated_at.replace(microsecond=1)
     session.flush()
-    assert _version(session, finding_id) == drawn + 1
+    assert finding_version(session, finding_id) == drawn + 1
     calls = {
         "save_draft": lambda: findings.save_draft(
-            session, viewer=author, finding_id=finding_id, expected_version=drawn, **_complete(partner, title="Mine")
+            session,
+            viewer=author,
+            finding_id=finding_id,
+            expected_version=drawn,
+            **finding_fields(partner, title="Mine"),
         ),
         "submit": lambda: findings.submit(session, viewer=author, finding_id=finding_id, expected_version=drawn),
         "publish": lambda: findings.publish(session, viewer=facilitator, finding_id=finding_id, expected_version=drawn),
@@ -976,7 +984,7 @@ def test_every_write_with_a_stale_version_is_a_conflict(session, operation):
     status = session.get(Finding, finding_id).status
     with pytest.raises(Conflict, match="Your changes are still in the form"):
         calls[operation]()
-    assert (session.get(Finding, finding_id).status, _version(session, finding_id)) == (status, drawn + 1)
+    assert (session.get(Finding, finding_id).status, finding_version(session, finding_id)) == (status, drawn + 1)
 
 
 # --- who sees what ------------------------------------------------------------------------------
@@ -1133,12 +1141,16 @@ def test_every_step_of_the_workflow_writes_one_audit_row(session):
     facilitator = _staff(session)
     finding_id = findings.save_draft(session, viewer=author, title="Trail (test data)")
     findings.save_draft(
-        session, viewer=author, finding_id=finding_id, expected_version=1, **_complete(partner, title="Trail")
+        session, viewer=author, finding_id=finding_id, expected_version=1, **finding_fields(partner, title="Trail")
     )
     findings.submit(session, viewer=author, finding_id=finding_id, expected_version=2)
     findings.return_to_author(session, viewer=facilitator, finding_id=finding_id, expected_version=3, reason="More.")
     findings.save_draft(
-        session, viewer=author, finding_id=finding_id, expected_version=4, **_complete(partner, title="Trail, more")
+        session,
+        viewer=author,
+        finding_id=finding_id,
+        expected_version=4,
+        **finding_fields(partner, title="Trail, more"),
     )
     findings.submit(session, viewer=author, finding_id=finding_id, expected_version=5)
     findings.publish(session, viewer=facilitator, finding_id=finding_id, expected_version=6)
@@ -1193,7 +1205,7 @@ def test_two_facilitators_deciding_on_one_finding_at_once_one_wins_the_other_is_
         partner = make_partner(session)
         author = _member(session, partner)
         finding_id = _submitted(session, author, partner)
-        seen = _version(session, finding_id)
+        seen = finding_version(session, finding_id)
         publisher, returner = _staff(session), _staff(session, "admin")
     start = threading.Barrier(2)
 

@@ -11,7 +11,7 @@ from ctdash import findings
 from ctdash.findings import NewAttachment
 from ctdash.models import Finding, FindingStatus, Partner
 from ctdash.seed import seed
-from tests.factories import make_project, make_user, viewer_for
+from tests.factories import finding_fields, finding_version, make_project, make_user, viewer_for
 from tests.pages.conftest import shown, signed_in_as
 from tests.samples import pdf_document, picture
 
@@ -32,29 +32,11 @@ def _partner(session, slug: str) -> Partner:
     return session.scalars(select(Partner).where(Partner.slug == slug)).one()
 
 
-def _values(partner, **changes):
-    values = {
-        "title": "Finding (test data)",
-        "summary": "Families who pay for lessons drop out **twice as often** after the first term.",
-        "kind": "barrier",
-        "themes": [THEME],
-        "partner_id": partner.id,
-        "cycle": "2024-25",
-        "evidence_type": "participation data",
-        "key_quote": "We stopped when the second invoice came.",
-        "links": "https://www.example.org/report",
-        "visibility": "working_group",
-    }
-    return {**values, **changes}
-
-
-def _version(session, finding_id):
-    return session.scalar(select(Finding.version).where(Finding.id == finding_id))
-
-
 def _submit(session, viewer, partner, submitted_days_ago: int = 0, **changes) -> int:
-    finding_id = findings.save_draft(session, viewer=viewer, **_values(partner, **changes))
-    findings.submit(session, viewer=viewer, finding_id=finding_id, expected_version=_version(session, finding_id))
+    finding_id = findings.save_draft(session, viewer=viewer, **finding_fields(partner, **changes))
+    findings.submit(
+        session, viewer=viewer, finding_id=finding_id, expected_version=finding_version(session, finding_id)
+    )
     finding = session.get(Finding, finding_id)
     finding.submitted_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=submitted_days_ago)
     session.flush()
@@ -73,7 +55,9 @@ def work(database):
         make_user(session, role="facilitator", username="gil")
         project = make_project(session, cornwall, title="Listening to families (test data)", cycle="2024-25")
         ids = {"project": project.id, "cornwall": cornwall.id}
-        ids["draft"] = findings.save_draft(session, viewer=kit, **_values(cornwall, title="Draft notes (test data)"))
+        ids["draft"] = findings.save_draft(
+            session, viewer=kit, **finding_fields(cornwall, title="Draft notes (test data)")
+        )
         ids["submitted"] = _submit(
             session,
             kit,
@@ -90,16 +74,18 @@ def work(database):
         ids["older"] = _submit(session, kit, cornwall, submitted_days_ago=9, title="Waiting longest (test data)")
         ids["public"] = _submit(session, kit, cornwall, title="Public finding (test data)", visibility="public")
         findings.publish(
-            session, viewer=fay, finding_id=ids["public"], expected_version=_version(session, ids["public"])
+            session, viewer=fay, finding_id=ids["public"], expected_version=finding_version(session, ids["public"])
         )
         ids["group"] = _submit(session, kit, cornwall, title="Group finding (test data)")
-        findings.publish(session, viewer=fay, finding_id=ids["group"], expected_version=_version(session, ids["group"]))
+        findings.publish(
+            session, viewer=fay, finding_id=ids["group"], expected_version=finding_version(session, ids["group"])
+        )
         ids["returned"] = _submit(session, kit, cornwall, title="Needs another look (test data)")
         findings.return_to_author(
             session,
             viewer=fay,
             finding_id=ids["returned"],
-            expected_version=_version(session, ids["returned"]),
+            expected_version=finding_version(session, ids["returned"]),
             reason="Say which term the figures are from.",
         )
         return ids
