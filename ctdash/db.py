@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import logging
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -80,6 +81,7 @@ _PENDING_AREAS = "ctdash_pending_areas"
 _READ_ONLY = "ctdash_read_only"
 _WROTE = "ctdash_wrote"
 WRITE = {"ctdash_write": True}  # execution option: on SQLite, BEGIN IMMEDIATE
+MIGRATION_LOCK_WAIT = 60  # seconds a starting process waits for another that holds SQLite's lock to migrate
 STARTUP_LOCK = 0x637464617368  # PostgreSQL advisory lock held while one process migrates and seeds
 
 
@@ -141,13 +143,25 @@ def describe_unavailable(engine: Engine, error: Exception) -> DatabaseUnavailabl
     )
 
 
-def check_connection(engine: Engine) -> None:
-    """Raise DatabaseUnavailable unless a trivial query succeeds."""
-    try:
-        with engine.connect() as connection:
-            connection.exec_driver_sql("SELECT 1")
-    except (OperationalError, DBAPIError) as error:
-        raise describe_unavailable(engine, error) from None
+def check_connection(engine: Engine, *, wait_for_lock: float = 0) -> None:
+    """Raise DatabaseUnavailable unless a trivial query succeeds.
+
+    ``wait_for_lock`` (seconds): on SQLite, keep trying while another process holds the file locked
+    for longer than the busy timeout (a replica starting beside one that is migrating, on a busy
+    machine), as the migration itself waits for the lock.
+    """
+    deadline = time.monotonic() + wait_for_lock
+    while True:
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("SELECT 1")
+            return
+        except (OperationalError, DBAPIError) as error:
+            if "locked" in str(error).lower() and time.monotonic() < deadline:
+                log.info("the database is locked by another process; waiting")
+                time.sleep(0.5)
+                continue
+            raise describe_unavailable(engine, error) from None
 
 
 def alembic_config(engine: Engine | None = None) -> Config:
@@ -174,7 +188,7 @@ def _migration_transaction(connection: Connection) -> Iterator[None]:
         return
     driver = connection.connection.driver_connection
     # Another process may hold the write lock while it migrates: wait for it, not 5 s.
-    driver.execute("PRAGMA busy_timeout=60000")
+    driver.execute(f"PRAGMA busy_timeout={MIGRATION_LOCK_WAIT * 1000}")
     driver.execute("PRAGMA foreign_keys=OFF")
     try:
         with connection.execution_options(**WRITE).begin():

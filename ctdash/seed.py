@@ -16,7 +16,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
 from ctdash.config import DATA_DIR
-from ctdash.db import check_connection, migrate, session_scope, startup_lock
+from ctdash.db import MIGRATION_LOCK_WAIT, check_connection, migrate, session_scope, startup_lock
 from ctdash.models import Partner, PartnerRole, PartnerRoleKind, Theme
 
 
@@ -59,7 +59,7 @@ def load_programme(data_dir: Path = DATA_DIR) -> Programme:
 
 def initialise(engine: Engine) -> SeedReport:
     """Bring a database to the current schema and add missing seed rows; safe to run on every start."""
-    check_connection(engine)
+    check_connection(engine, wait_for_lock=MIGRATION_LOCK_WAIT)
     with startup_lock(engine):  # replicas starting together take turns
         migrate(engine)
         with session_scope(engine) as session:
