@@ -33,6 +33,10 @@ class CommitUncertain(DatabaseUnavailable):
         "The database stopped answering just as your change was being saved, so it may or may not be "
         "saved. Nothing you typed is lost: in a minute, check whether the change is there before saving again."
     )
+    RETRY_SAFE = (
+        "The database stopped answering just as your change was being saved, so it may or may not be "
+        "saved. Nothing you typed is lost: try again in a minute. Saving again will not make a second copy."
+    )
 
 
 class NotFound(CtdashError):

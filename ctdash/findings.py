@@ -597,6 +597,23 @@ def _finding_for_update(session: Session, viewer: Viewer, finding_id: int, expec
     return finding
 
 
+def _saved_with(
+    session: Session, viewer: Viewer, save_token: str | None, *, for_update: bool = False
+) -> Finding | None:
+    """The viewer's finding last saved with ``save_token``, if that save was committed."""
+    if save_token is None:
+        return None
+    query = select(Finding).where(Finding.save_token == save_token, Finding.author_id == viewer.user_id)
+    if for_update:
+        query = query.with_for_update().execution_options(populate_existing=True)
+    return session.scalars(query).one_or_none()
+
+
+def saved_with(session: Session, *, viewer: Viewer, save_token: str) -> bool:
+    """Whether a save the viewer made with ``save_token`` was committed."""
+    return _saved_with(session, viewer, save_token) is not None
+
+
 def _themes_of(session: Session, slugs: Sequence[str]) -> list[Theme]:
     by_slug = {theme.slug: theme for theme in session.scalars(select(Theme).where(Theme.slug.in_(slugs)))}
     return [by_slug[slug] for slug in slugs]
@@ -662,9 +679,15 @@ def save_draft(
     new_files: Sequence[NewAttachment] = (),
     remove_attachment_ids: Sequence[int] = (),
     attachment_edits: Sequence[AttachmentEdit] = (),
+    save_token: str | None = None,
     **fields,
 ) -> int:
     """Start a draft (no ``finding_id``) or change a draft or returned finding; returns its id.
+
+    ``save_token`` names this save: a form sends the same token again when it cannot tell whether
+    its last save was committed (the database went away during the commit). A finding already
+    saved with that token is then the one changed, whatever the ``finding_id`` and version the form
+    holds: the save is never made twice, and never turns into a conflict with itself.
 
     ``fields`` are those of ``check_values``, checked as a draft. Files are checked by content
     within the finding's limits (``upload_max_mb`` a file, ``finding_max_mb`` and
@@ -674,11 +697,12 @@ def save_draft(
     PermissionDenied when they may not change it.
     """
     permissions.require_share_findings(viewer)
-    finding = None
-    if finding_id is not None:
+    finding = _saved_with(session, viewer, save_token, for_update=True)
+    if finding is None and finding_id is not None:
         if expected_version is None:
             raise ValueError("changing a finding needs the version the person saw (expected_version)")
         finding = _finding_for_update(session, viewer, finding_id, expected_version)
+    if finding is not None:
         permissions.require_edit_finding(viewer, author_id=finding.author_id, status=finding.status)
     errors: dict[str, str] = {}
     try:
@@ -702,6 +726,7 @@ def save_draft(
             themes=_themes_of(session, values.themes),
             status=FindingStatus.DRAFT,
             author_id=viewer.user_id,
+            save_token=save_token,
         )
         session.add(finding)
         session.flush()
@@ -719,6 +744,8 @@ def save_draft(
     # Files first: their bulk deletes flush the session, and the finding's row is to be written once.
     file_notes = _apply_files(session, viewer, finding, file_changes)
     changes = _set_fields(session, finding, stored) + file_notes
+    if save_token is not None:
+        finding.save_token = save_token
     if changes:
         finding.updated_at = clock.now()  # files or themes alone touch no column of the row: move its version
         session.flush()
@@ -839,16 +866,33 @@ def submit(
         entity_id=finding.id,
         summary=f"{finding.title}: submitted for review{confirmed}" + "".join(f"; {change}" for change in tidied),
     )
+    return _receipt(session, finding, values, confirmed_hits=len(hits))
+
+
+def _receipt(session: Session, finding: Finding, values: FindingValues, *, confirmed_hits: int) -> Receipt:
     return Receipt(
         finding_id=finding.id,
         reference=reference(finding.id),
         title=finding.title,
-        submitted_at=now,
+        submitted_at=finding.submitted_at,
         fields=_receipt_fields(session, values),
         attachments=tuple(_line(attachment) for attachment in finding.attachments),
-        confirmed_hits=len(hits),
+        confirmed_hits=confirmed_hits,
         next_steps=NEXT_STEPS,
     )
+
+
+def submitted_with(session: Session, *, viewer: Viewer, save_token: str | None) -> Receipt | None:
+    """The receipt of the viewer's submit made with ``save_token``, if that submit was committed.
+
+    A form whose submit was cut off during the commit sends it again with the same token: when the
+    first one was saved, the person is shown its receipt instead of a refusal to change it.
+    """
+    finding = _saved_with(session, viewer, save_token)
+    if finding is None or finding.status in (FindingStatus.DRAFT, FindingStatus.RETURNED):
+        return None
+    values = check_values(session, viewer=viewer, **_values_of(finding))
+    return _receipt(session, finding, values, confirmed_hits=len(scan(finding)))
 
 
 def _receipt_fields(session: Session, values: FindingValues) -> tuple[tuple[str, str], ...]:

@@ -292,6 +292,9 @@ class Finding(Base):
     submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # last submitted for review
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # The share form's token for its last save: a save whose commit was cut off, tried again, finds
+    # the finding it made instead of making a second one (``ctdash.findings.save_draft``).
+    save_token: Mapped[str | None] = mapped_column(String(32), unique=True, index=True)
 
     partner: Mapped[Partner] = relationship()
     project: Mapped[Project | None] = relationship()

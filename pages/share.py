@@ -65,7 +65,9 @@ outcome_area = st.container(key="share_outcome_area")
 # Saved once the whole form is drawn, so the copy holds everything typed in this run.
 if save_clicked or submit_clicked:
     result = problem = None
-    with outcome_area, ui.open_session(share.FORM) as session:
+    token = values["save_token"]
+    saved = lambda session: findings.saved_with(session, viewer=viewer, save_token=token)  # noqa: E731
+    with outcome_area, ui.open_session(share.FORM, saved=saved) as session:
         try:
             with st.spinner("Submitting your finding…" if submit_clicked else "Saving your draft…"):
                 result = share.save(session, viewer, values, submitting=submit_clicked, confirmed=confirmed)

@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import streamlit as st
 
-from ctdash.errors import Conflict, CtdashError, DatabaseUnavailable
+from ctdash.errors import CommitUncertain, Conflict, CtdashError, DatabaseUnavailable
 from ctdash.models import Role
 from ctdash.ui import who
 from ctdash.ui.format import plain
@@ -40,7 +40,9 @@ def user_errors(form: EditForm | None = None) -> Iterator[None]:
     except DatabaseUnavailable as error:
         account = who.current_account()  # as the last run found it: the database is down
         admin = account is not None and account.role == Role.ADMIN
-        st.error(plain(f"{error} ({error.detail})" if admin else str(error)), icon=":material/cloud_off:")
+        retry_safe = isinstance(error, CommitUncertain) and form is not None and form.retry_safe
+        said = CommitUncertain.RETRY_SAFE if retry_safe else str(error)
+        st.error(plain(f"{said} ({error.detail})" if admin else said), icon=":material/cloud_off:")
         st.stop()
     except CtdashError as error:
         st.error(plain(str(error)), icon=":material/error:")

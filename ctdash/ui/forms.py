@@ -14,6 +14,7 @@ forgets, so new widgets are the one way to show the stored values again.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import streamlit as st
 
@@ -28,6 +29,8 @@ class EditForm:
     key: str
     fields: tuple[str, ...]
     prefix: str | None = None  # of the widget keys, when not the form's key
+    # Saving again after a commit cut off midway cannot save twice (the form names each save).
+    retry_safe: ClassVar[bool] = False
 
     def widget(self, field: str) -> str:
         """The session-state key of ``field``'s widget: ``<prefix>_<field>``, then a new one after each clear."""

@@ -15,6 +15,7 @@ is kept in session state and the page is drawn again to show it beside the field
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -63,7 +64,12 @@ NOT_EDITABLE = "That finding has been submitted, so it can no longer be changed 
 
 
 class ShareForm(EditForm):
-    """The share form: a conflict offers the latest version of the draft, loaded into the copy."""
+    """The share form: a conflict offers the latest version of the draft, loaded into the copy.
+
+    Saving it again after an uncertain commit is safe (the copy's ``save_token``), and it says so.
+    """
+
+    retry_safe = True
 
     def offer_reload(self) -> None:
         st.button(
@@ -95,6 +101,9 @@ def blank(viewer: Viewer) -> dict:
         "owner": viewer.user_id,  # a copy is only ever shown to the person who typed it
         "finding_id": None,
         "version": None,
+        # Names the next save, and stays until it is known to be saved (a new copy is made then):
+        # a save tried again after the database went away mid-commit is never made twice.
+        "save_token": uuid.uuid4().hex,
         "title": "",
         "summary": "",
         "kind": None,
@@ -496,6 +505,9 @@ def save(session, viewer: Viewer, values: dict, *, submitting: bool, confirmed: 
     Returns the draft's detail after a save, or the Receipt after a submit. Raises FieldErrors with
     every field's problem at once, and SafeguardingNeeded, as the service does.
     """
+    done = findings.submitted_with(session, viewer=viewer, save_token=values["save_token"])
+    if done is not None:  # a submit cut off during its commit, made after all
+        return done
     errors: dict[str, str] = {}
     if submitting:
         try:
@@ -508,6 +520,7 @@ def save(session, viewer: Viewer, values: dict, *, submitting: bool, confirmed: 
             viewer=viewer,
             finding_id=values["finding_id"],
             expected_version=values["version"],
+            save_token=values["save_token"],
             **service_fields(values),
             **file_changes(values),
         )

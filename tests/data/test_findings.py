@@ -457,6 +457,61 @@ def test_a_save_from_a_form_drawn_before_anothers_save_is_a_conflict_and_changes
         assert _count(session, Attachment) == 0
 
 
+def test_a_new_finding_saved_again_with_its_save_token_is_not_made_twice(session):
+    # The first save was committed, but the form never heard so (the database went away during the
+    # commit): it still holds no finding id, and sends the same token with what was typed since.
+    partner = make_partner(session)
+    member = _member(session, partner)
+    first = findings.save_draft(session, viewer=member, save_token="a" * 32, **finding_fields(partner))
+    again = findings.save_draft(
+        session, viewer=member, save_token="a" * 32, **finding_fields(partner, title="Typed after the outage")
+    )
+    assert again == first
+    assert session.scalars(select(Finding.title)).all() == ["Typed after the outage"]
+    assert findings.saved_with(session, viewer=member, save_token="a" * 32)
+    assert not findings.saved_with(session, viewer=member, save_token="b" * 32)
+
+
+def test_a_change_saved_again_with_its_save_token_is_not_a_conflict_with_itself(session):
+    partner = make_partner(session)
+    member = _member(session, partner)
+    finding_id = _draft(session, member, partner)
+    seen = finding_version(session, finding_id)
+    change = {"finding_id": finding_id, "expected_version": seen, "save_token": "c" * 32}
+    findings.save_draft(session, viewer=member, **change, **finding_fields(partner, title="Once"))
+    findings.save_draft(session, viewer=member, **change, **finding_fields(partner, title="Once, and more"))
+    assert session.get(Finding, finding_id).title == "Once, and more"
+    with pytest.raises(Conflict):  # another save (another token) from the version seen then is one
+        findings.save_draft(
+            session,
+            viewer=member,
+            finding_id=finding_id,
+            expected_version=seen,
+            save_token="d" * 32,
+            **finding_fields(partner, title="A second tab"),
+        )
+
+
+def test_a_save_token_finds_only_the_viewers_own_finding(session):
+    partner = make_partner(session)
+    member, colleague = _member(session, partner), _member(session, partner)
+    findings.save_draft(session, viewer=member, save_token="e" * 32, **finding_fields(partner))
+    assert not findings.saved_with(session, viewer=colleague, save_token="e" * 32)
+    assert findings.submitted_with(session, viewer=colleague, save_token="e" * 32) is None
+
+
+def test_a_submit_made_after_all_gives_its_receipt_to_the_same_token(session):
+    partner = make_partner(session)
+    member = _member(session, partner)
+    finding_id = findings.save_draft(session, viewer=member, save_token="f" * 32, **finding_fields(partner))
+    assert findings.submitted_with(session, viewer=member, save_token="f" * 32) is None, "a draft is not submitted"
+    made = findings.submit(
+        session, viewer=member, finding_id=finding_id, expected_version=finding_version(session, finding_id)
+    )
+    again = findings.submitted_with(session, viewer=member, save_token="f" * 32)
+    assert again == made
+
+
 # --- attachments --------------------------------------------------------------------------------
 
 

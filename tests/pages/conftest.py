@@ -7,15 +7,18 @@ import secrets
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 
 from ctdash import db, users
 from ctdash.config import get_settings
+from ctdash.models import Partner, Theme
 from ctdash.seed import initialise
 from ctdash.sign_in import start_session
 from ctdash.ui import auth
 from ctdash.ui.database import _engine as app_engine
+from tests.factories import make_user, viewer_for
 
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
@@ -101,3 +104,14 @@ def signed_in_as(at: AppTest, username: str) -> AppTest:
 def shown(markdown: str) -> str:
     """The text a message shows: user text in messages is markdown-escaped (ctdash.ui.format.plain)."""
     return re.sub(r"\\(.)", r"\1", markdown)
+
+
+@pytest.fixture
+def sharers(database):
+    """For the Share a finding page: kit, a Cornwall member; fay, a facilitator; Cornwall's id; two theme slugs."""
+    with database() as session:
+        cornwall = session.scalars(select(Partner).where(Partner.slug == "cornwall")).one()
+        kit = make_user(session, username="kit", partner=cornwall)
+        make_user(session, role="facilitator", username="fay")
+        themes = list(session.scalars(select(Theme.slug).where(Theme.active).order_by(Theme.position)))[:2]
+        return {"cornwall": cornwall.id, "themes": themes, "kit": viewer_for(kit)}

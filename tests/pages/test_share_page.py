@@ -7,25 +7,14 @@ from sqlalchemy import select
 
 from ctdash import findings
 from ctdash.config import get_settings
-from ctdash.models import Finding, FindingStatus, Partner, Theme
+from ctdash.models import Finding, FindingStatus, Partner
 from ctdash.ui.forms import GENERATIONS
-from tests.factories import make_project, make_user, viewer_for
+from tests.factories import make_project
 from tests.pages.conftest import shown, signed_in_as
 from tests.samples import pdf_document, photo_with_location_and_artist, picture
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 PAGE = "pages/share.py"
-
-
-@pytest.fixture
-def people(database):
-    """kit, a Cornwall member; fay, a facilitator; the Cornwall service's id and two theme slugs."""
-    with database() as session:
-        cornwall = session.scalars(select(Partner).where(Partner.slug == "cornwall")).one()
-        kit = make_user(session, username="kit", partner=cornwall)
-        make_user(session, role="facilitator", username="fay")
-        themes = list(session.scalars(select(Theme.slug).where(Theme.active).order_by(Theme.position)))[:2]
-        return {"cornwall": cornwall.id, "themes": themes, "kit": viewer_for(kit)}
 
 
 def _open(open_app, username: str = "kit"):
@@ -38,11 +27,11 @@ def _key(at, field: str) -> str:
     return f"share_{field}" if generation == 0 else f"share_{field}_{generation}"
 
 
-def _fill(at, people, *, summary: str = "Families came back when sessions moved to Saturdays."):
+def _fill(at, sharers, *, summary: str = "Families came back when sessions moved to Saturdays."):
     at.text_input(key=_key(at, "title")).input("Saturday sessions (test data)")
     at.text_area(key=_key(at, "summary")).input(summary)
     at.radio(key=_key(at, "kind")).set_value("enabler")
-    at.multiselect(key=_key(at, "themes")).set_value(people["themes"][:1])
+    at.multiselect(key=_key(at, "themes")).set_value(sharers["themes"][:1])
     at.selectbox(key=_key(at, "evidence_type")).set_value("survey")
     at.text_area(key=_key(at, "links")).input("https://www.example.org/report")
     return at.run()
@@ -62,19 +51,19 @@ def _errors(at) -> list[str]:
     return [shown(error.value) for error in at.error]
 
 
-def test_a_visitor_is_refused_the_page(app_database, open_app, people):
+def test_a_visitor_is_refused_the_page(app_database, open_app, sharers):
     at = open_app().switch_page(PAGE).run()
     assert not at.exception
     assert "Sign in to see it" in shown(at.info[0].value)
     assert not at.text_input
 
 
-def test_a_members_service_is_fixed_to_their_own(app_database, open_app, people):
+def test_a_members_service_is_fixed_to_their_own(app_database, open_app, sharers):
     at = _open(open_app)
     assert not at.exception
     partner = at.selectbox(key=_key(at, "partner_id"))
     assert partner.disabled
-    assert partner.value == people["cornwall"]
+    assert partner.value == sharers["cornwall"]
     limits = get_settings()
     assert any(
         f"Up to {limits.upload_max_files} files, {limits.upload_max_mb} MB each, {limits.finding_max_mb} MB in all"
@@ -83,7 +72,7 @@ def test_a_members_service_is_fixed_to_their_own(app_database, open_app, people)
     )
 
 
-def test_every_problem_is_shown_by_its_field_in_one_pass_and_nothing_is_lost(app_database, open_app, people):
+def test_every_problem_is_shown_by_its_field_in_one_pass_and_nothing_is_lost(app_database, open_app, sharers):
     at = _open(open_app)
     at.text_area(key=_key(at, "summary")).input("Half a thought")
     at.text_area(key=_key(at, "links")).input("javascript:alert(1)")
@@ -100,8 +89,8 @@ def test_every_problem_is_shown_by_its_field_in_one_pass_and_nothing_is_lost(app
     assert with_database == "javascript:alert(1)"
 
 
-def test_a_saved_draft_is_resumed_in_another_browser(app_database, open_app, database, people):
-    at = _fill(_open(open_app), people)
+def test_a_saved_draft_is_resumed_in_another_browser(app_database, open_app, database, sharers):
+    at = _fill(_open(open_app), sharers)
     at = _click(at, "save")
     assert not at.exception
     assert "is saved" in shown(at.success[0].value)
@@ -116,7 +105,7 @@ def test_a_saved_draft_is_resumed_in_another_browser(app_database, open_app, dat
     assert not other.exception
     assert other.text_input(key=_key(other, "title")).value == "Saturday sessions (test data)"
     assert other.radio(key=_key(other, "kind")).value == "enabler"
-    assert other.multiselect(key=_key(other, "themes")).value == people["themes"][:1]
+    assert other.multiselect(key=_key(other, "themes")).value == sharers["themes"][:1]
 
     third = _open(open_app)
     third.selectbox(key=_key(third, "resume")).set_value(finding_id)
@@ -124,8 +113,8 @@ def test_a_saved_draft_is_resumed_in_another_browser(app_database, open_app, dat
     assert third.text_input(key=_key(third, "title")).value == "Saturday sessions (test data)"
 
 
-def test_values_are_kept_after_going_to_another_page_and_back(app_database, open_app, people):
-    at = _fill(_open(open_app), people)
+def test_values_are_kept_after_going_to_another_page_and_back(app_database, open_app, sharers):
+    at = _fill(_open(open_app), sharers)
     at = _upload(at, ("chart.png", picture("PNG"), "image/png"))
     at.text_input(key=[w.key for w in at.text_input if "description_new" in w.key][0]).input("A bar chart")
     at.run()
@@ -134,15 +123,15 @@ def test_values_are_kept_after_going_to_another_page_and_back(app_database, open
     assert not at.exception
     assert at.text_input(key=_key(at, "title")).value == "Saturday sessions (test data)"
     assert at.text_area(key=_key(at, "summary")).value.startswith("Families came back")
-    assert at.multiselect(key=_key(at, "themes")).value == people["themes"][:1]
+    assert at.multiselect(key=_key(at, "themes")).value == sharers["themes"][:1]
     descriptions = [w for w in at.text_input if "description_new" in w.key]
     assert [w.value for w in descriptions] == ["A bar chart"]
 
 
 def test_values_are_kept_while_the_database_is_unreachable_and_a_retry_works(
-    app_database, open_app, database, people, monkeypatch
+    app_database, open_app, database, sharers, monkeypatch
 ):
-    at = _fill(_open(open_app), people)
+    at = _fill(_open(open_app), sharers)
     monkeypatch.setenv("CTDASH_DATABASE_URL", "postgresql://nobody:pw@127.0.0.1:9/ctdash")
     get_settings.cache_clear()
     at = _click(at, "save")
@@ -171,8 +160,8 @@ def _submit_with_files(at):
     return _click(at.run(), "submit")
 
 
-def test_an_email_address_is_shown_then_fixed_and_the_finding_submitted(app_database, open_app, database, people):
-    at = _fill(_open(open_app), people, summary="Ask jo@example.org for the survey.")
+def test_an_email_address_is_shown_then_fixed_and_the_finding_submitted(app_database, open_app, database, sharers):
+    at = _fill(_open(open_app), sharers, summary="Ask jo@example.org for the survey.")
     at = _click(at, "submit")
     assert not at.exception
     warning = at.get("markdown")
@@ -189,8 +178,8 @@ def test_an_email_address_is_shown_then_fixed_and_the_finding_submitted(app_data
     assert not at.text_input, "the receipt replaces the form until the person starts another"
 
 
-def test_confirming_consent_submits_a_finding_with_an_email_address(app_database, open_app, database, people):
-    at = _fill(_open(open_app), people, summary="Ask jo@example.org for the survey.")
+def test_confirming_consent_submits_a_finding_with_an_email_address(app_database, open_app, database, sharers):
+    at = _fill(_open(open_app), sharers, summary="Ask jo@example.org for the survey.")
     at = _click(at, "submit")
     at.checkbox(key=_key(at, "confirm")).check()
     at = _click(at.run(), "submit")
@@ -199,14 +188,14 @@ def test_confirming_consent_submits_a_finding_with_an_email_address(app_database
         assert session.scalars(select(Finding.status)).one() == FindingStatus.SUBMITTED
 
 
-def test_a_picture_and_a_pdf_are_stored_with_their_descriptions_and_consent(app_database, open_app, database, people):
-    at = _submit_with_files(_fill(_open(open_app), people))
+def test_a_picture_and_a_pdf_are_stored_with_their_descriptions_and_consent(app_database, open_app, database, sharers):
+    at = _submit_with_files(_fill(_open(open_app), sharers))
     assert not at.exception
     receipt = " ".join(shown(block.value) for block in at.markdown)
     assert "chart.png" in receipt and "report.pdf" in receipt
     with database() as session:
         finding_id = session.scalars(select(Finding.id)).one()
-        detail = findings.detail(session, viewer=people["kit"], finding_id=finding_id)
+        detail = findings.detail(session, viewer=sharers["kit"], finding_id=finding_id)
     assert sorted(line.name for line in detail.attachments) == ["chart.png", "report.pdf"]
     assert all(line.consent and line.description == "A chart of attendance by month" for line in detail.attachments)
     assert detail.status == "submitted"
@@ -216,8 +205,8 @@ def test_a_picture_and_a_pdf_are_stored_with_their_descriptions_and_consent(app_
     assert not [widget for widget in at.text_input if "description_new" in widget.key]
 
 
-def test_a_disguised_file_is_refused_by_name_and_the_fields_are_kept(app_database, open_app, database, people):
-    at = _fill(_open(open_app), people)
+def test_a_disguised_file_is_refused_by_name_and_the_fields_are_kept(app_database, open_app, database, sharers):
+    at = _fill(_open(open_app), sharers)
     at = _upload(at, ("report.pdf", b"<!doctype html><script>alert(1)</script>", "application/pdf"))
     assert not at.exception
     refusals = [error for error in _errors(at) if "report.pdf" in error]
@@ -227,21 +216,21 @@ def test_a_disguised_file_is_refused_by_name_and_the_fields_are_kept(app_databas
     at = _click(at, "save")
     with database() as session:
         finding_id = session.scalars(select(Finding.id)).one()
-        assert not findings.detail(session, viewer=people["kit"], finding_id=finding_id).attachments
+        assert not findings.detail(session, viewer=sharers["kit"], finding_id=finding_id).attachments
 
 
-def test_a_stale_draft_save_shows_the_conflict_and_keeps_the_text(app_database, open_app, database, people):
-    at = _click(_fill(_open(open_app), people), "save")
+def test_a_stale_draft_save_shows_the_conflict_and_keeps_the_text(app_database, open_app, database, sharers):
+    at = _click(_fill(_open(open_app), sharers), "save")
     with database() as session:
         finding_id = session.scalars(select(Finding.id)).one()
-        version = findings.detail(session, viewer=people["kit"], finding_id=finding_id).version
+        version = findings.detail(session, viewer=sharers["kit"], finding_id=finding_id).version
     other = signed_in_as(open_app(), "kit").run()
     other.query_params["id"] = str(finding_id)
     other = other.switch_page(PAGE).run()
     other.text_input(key=_key(other, "title")).input("Saturday sessions, changed elsewhere (test data)")
     _click(other.run(), "save")
     with database() as session:
-        assert findings.detail(session, viewer=people["kit"], finding_id=finding_id).version > version
+        assert findings.detail(session, viewer=sharers["kit"], finding_id=finding_id).version > version
 
     at.text_area(key=_key(at, "summary")).input("My longer summary, typed meanwhile.")
     at = _click(at.run(), "save")
@@ -252,7 +241,7 @@ def test_a_stale_draft_save_shows_the_conflict_and_keeps_the_text(app_database, 
     assert at.text_input(key=_key(at, "title")).value == "Saturday sessions, changed elsewhere (test data)"
 
 
-def test_the_preview_shows_a_hostile_summary_inert(app_database, open_app, people):
+def test_the_preview_shows_a_hostile_summary_inert(app_database, open_app, sharers):
     at = _open(open_app)
     at.text_area(key=_key(at, "summary")).input(
         "**Bold** <script>alert(1)</script> [click](javascript:alert(2)) ![x](https://tracker.example/p.png)"
@@ -264,9 +253,9 @@ def test_the_preview_shows_a_hostile_summary_inert(app_database, open_app, peopl
     assert preview == ["**Bold**  click x"]
 
 
-def test_a_facilitator_chooses_the_service_and_sees_only_its_projects(app_database, open_app, database, people):
+def test_a_facilitator_chooses_the_service_and_sees_only_its_projects(app_database, open_app, database, sharers):
     with database() as session:
-        cornwall = session.get(Partner, people["cornwall"])
+        cornwall = session.get(Partner, sharers["cornwall"])
         hull = session.scalars(select(Partner).where(Partner.slug == "hull")).one()
         mine = make_project(session, cornwall, title="Listening to families (test data)")
         make_project(session, hull, title="Ensembles (test data)")
@@ -274,7 +263,7 @@ def test_a_facilitator_chooses_the_service_and_sees_only_its_projects(app_databa
     at = _open(open_app, "fay")
     partner = at.selectbox(key=_key(at, "partner_id"))
     assert not partner.disabled
-    partner.set_value(people["cornwall"]).run()
+    partner.set_value(sharers["cornwall"]).run()
     options = at.selectbox(key=_key(at, "project_id")).options
     assert options[0] == "None"
     assert [option.rsplit(" (", 1)[0] for option in options[1:]] == ["Listening to families (test data)"]
@@ -282,8 +271,8 @@ def test_a_facilitator_chooses_the_service_and_sees_only_its_projects(app_databa
     assert at.selectbox(key=_key(at, "project_id")).value == mine_id
 
 
-def test_someone_else_signing_in_here_gets_an_empty_form(app_database, open_app, people):
-    at = _fill(_open(open_app), people)
+def test_someone_else_signing_in_here_gets_an_empty_form(app_database, open_app, sharers):
+    at = _fill(_open(open_app), sharers)
     at.session_state["username"] = "fay"
     signed_in_as(at, "fay").run()
     at.switch_page(PAGE).run()
@@ -291,8 +280,8 @@ def test_someone_else_signing_in_here_gets_an_empty_form(app_database, open_app,
     assert at.text_input(key=_key(at, "title")).value == ""
 
 
-def test_a_link_to_a_finding_that_cannot_be_changed_starts_a_new_one(app_database, open_app, database, people):
-    _click(_fill(_open(open_app), people), "submit")
+def test_a_link_to_a_finding_that_cannot_be_changed_starts_a_new_one(app_database, open_app, database, sharers):
+    _click(_fill(_open(open_app), sharers), "submit")
     with database() as session:
         finding_id = session.scalars(select(Finding.id)).one()
     other = signed_in_as(open_app(), "kit").run()
@@ -307,7 +296,7 @@ def test_a_link_to_a_finding_that_cannot_be_changed_starts_a_new_one(app_databas
     assert "does not exist or is not shared with you" in shown(other.info[0].value)
 
 
-def test_files_beyond_the_limit_are_refused_by_name_when_they_arrive(app_database, open_app, people):
+def test_files_beyond_the_limit_are_refused_by_name_when_they_arrive(app_database, open_app, sharers):
     limit = get_settings().upload_max_files
     at = _open(open_app)
     files = [(f"chart{n}.png", picture("PNG", colour=(n * 20, 90, 90)), "image/png") for n in range(limit + 1)]
@@ -317,8 +306,8 @@ def test_files_beyond_the_limit_are_refused_by_name_when_they_arrive(app_databas
     assert any(f'"chart{limit}.png" was not added' in error for error in _errors(at))
 
 
-def test_the_uploader_is_told_when_a_photos_location_and_author_will_be_removed(app_database, open_app, people):
-    at = _upload(_fill(_open(open_app), people), ("beach.jpg", photo_with_location_and_artist(), "image/jpeg"))
+def test_the_uploader_is_told_when_a_photos_location_and_author_will_be_removed(app_database, open_app, sharers):
+    at = _upload(_fill(_open(open_app), sharers), ("beach.jpg", photo_with_location_and_artist(), "image/jpeg"))
     assert not at.exception
     captions = " ".join(shown(caption.value) for caption in at.caption)
     assert 'Removed from "beach.jpg": the picture\'s location (GPS), the name of its author or owner' in captions
