@@ -66,9 +66,13 @@ class Hit:
 
         ``labels`` maps field keys to the labels the form shows; other keys are labelled by ``label``.
         """
-        where = (labels or {}).get(self.field) or label(self.field)
+        kind, where = self.parts(labels)
+        return f"{kind}, '{self.text}', in {where}"
+
+    def parts(self, labels: Mapping[str, str] | None = None) -> tuple[str, str]:
+        """What kind of detail it is (capitalised) and where it is, for a page to put around the text."""
         kind = KINDS[self.kind]
-        return f"{kind[0].upper()}{kind[1:]}, '{self.text}', in {where}"
+        return f"{kind[0].upper()}{kind[1:]}", (labels or {}).get(self.field) or label(self.field)
 
 
 def label(field: str) -> str:

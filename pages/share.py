@@ -73,7 +73,7 @@ if save_clicked or submit_clicked:
                 result = share.save(session, viewer, values, submitting=submit_clicked, confirmed=confirmed)
         except findings.SafeguardingNeeded as error:
             session.rollback()
-            problem = share.Outcome(hits=[hit.describe(findings.FIELD_LABELS) for hit in error.hits])
+            problem = share.Outcome(hits=[share.hit_line(hit) for hit in error.hits])
         except findings.FieldErrors as error:
             session.rollback()
             problem = share.Outcome(message=str(error), errors=error.errors)

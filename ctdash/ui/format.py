@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from ctdash.config import get_settings
 
-_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+_MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@])")
 
 
 def local_time(value: dt.datetime | None, *, with_time: bool = False) -> str:
@@ -23,6 +23,15 @@ def local_time(value: dt.datetime | None, *, with_time: bool = False) -> str:
 def plain(text: str) -> str:
     """User text shown inside Streamlit markdown exactly as typed: no links, images, HTML or formatting."""
     return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+
+
+def literal(text: str) -> str:
+    """User text as an inline code span in Streamlit markdown: shown exactly, never a link (not even an
+    email address or web address, which GitHub-flavoured markdown links however they are escaped)."""
+    text = " ".join(text.split())
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", text)), default=0) + 1)
+    padding = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{padding}{text}{padding}{fence}"
 
 
 def label(value: str) -> str:

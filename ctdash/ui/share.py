@@ -21,12 +21,13 @@ from dataclasses import dataclass, field
 import streamlit as st
 
 from ctdash import attachments, findings, projects
+from ctdash import safeguarding as safeguarding_check
 from ctdash.config import get_settings
 from ctdash.errors import InvalidInput, NotFound
 from ctdash.markup import render_markdown
 from ctdash.models import Role
 from ctdash.ui.database import read_session
-from ctdash.ui.format import local_time, plain
+from ctdash.ui.format import literal, local_time, plain
 from ctdash.ui.forms import GENERATIONS, EditForm
 from ctdash.viewer import Viewer
 
@@ -89,7 +90,7 @@ class Outcome:
 
     message: str | None = None
     errors: dict[str, str] = field(default_factory=dict)
-    hits: list[str] = field(default_factory=list)
+    hits: list[str] = field(default_factory=list)  # markdown lines (hit_line)
 
 
 # --- the copy -----------------------------------------------------------------------------------
@@ -459,6 +460,12 @@ def visibility(choices: findings.FormChoices, values: dict, shown: Outcome) -> N
     _error("visibility", shown)
 
 
+def hit_line(hit: safeguarding_check.Hit) -> str:
+    """One possible personal detail as a line of markdown: the text found is shown as it is, never as a link."""
+    kind, where = hit.parts(findings.FIELD_LABELS)
+    return f"{plain(kind)}, {literal(hit.text)}, in {plain(where)}"
+
+
 def safeguarding(shown: Outcome) -> bool:
     """The personal data found on the last submit, and the confirmation; returns whether it is given."""
     if not shown.hits:
@@ -469,7 +476,7 @@ def safeguarding(shown: Outcome) -> bool:
             "or confirm below.",
             icon=":material/shield_person:",
         )
-        st.markdown("\n".join(f"- {plain(hit)}" for hit in shown.hits))
+        st.markdown("\n".join(f"- {hit}" for hit in shown.hits))
         return st.checkbox(CONFIRM_LABEL, key=FORM.widget("confirm"))
 
 

@@ -95,7 +95,8 @@ def test_a_member_shares_a_finding_with_a_pdf_and_a_photo_and_fixes_an_email_add
         _shoot(page, "form")
 
         page.get_by_role("button", name="Submit for review").click()
-        expect(page.get_by_text("An email address, 'jo@example.org', in Summary")).to_be_visible()
+        expect(page.get_by_text("An email address, jo@example.org, in Summary")).to_be_visible()
+        expect(page.locator(".st-key-share_safeguarding a")).to_have_count(0)  # shown as text, not a mailto link
         _shoot(page, "warning")
 
         page.get_by_role("textbox", name="Summary", exact=True).fill(

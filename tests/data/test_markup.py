@@ -3,6 +3,7 @@
 import pytest
 
 from ctdash.markup import render_markdown
+from ctdash.ui.format import literal
 
 
 def test_plain_markdown_is_kept():
@@ -52,3 +53,17 @@ def test_script_link_definitions_are_dropped():
 def test_nothing_in_nothing_out():
     assert render_markdown(None) == ""
     assert render_markdown("") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("jo@example.org", "`jo@example.org`"),
+        ("see https://example.org\n now", "`see https://example.org now`"),
+        ("a `tick` here", "``a `tick` here``"),
+        ("`starts", "`` `starts ``"),
+        ("<b>bold</b> **not**", "`<b>bold</b> **not**`"),
+    ],
+)
+def test_literal_text_is_one_inline_code_span_whatever_it_holds(text, shown):
+    assert literal(text) == shown

@@ -165,7 +165,7 @@ def test_an_email_address_is_shown_then_fixed_and_the_finding_submitted(app_data
     at = _click(at, "submit")
     assert not at.exception
     warning = at.get("markdown")
-    assert any("An email address, 'jo@example.org', in Summary" in shown(block.value) for block in warning)
+    assert any("An email address, `jo@example.org`, in Summary" in shown(block.value) for block in warning)
     with database() as session:
         assert session.scalars(select(Finding)).first() is None, "nothing is saved until it is submitted"
     at.text_area(key=_key(at, "summary")).input("Ask the service lead for the survey.")
