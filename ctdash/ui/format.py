@@ -21,7 +21,11 @@ def local_time(value: dt.datetime | None, *, with_time: bool = False) -> str:
 
 
 def plain(text: str) -> str:
-    """User text shown inside Streamlit markdown exactly as typed: no links, images, HTML or formatting."""
+    """User text shown inside Streamlit markdown exactly as typed: no markdown links, images, HTML or formatting.
+
+    A bare web or email address is still shown as a link (GitHub-flavoured markdown finds them after
+    escapes are read); ``literal`` shows text that must not be one.
+    """
     return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
 
 
