@@ -52,14 +52,15 @@ from ctdash.models import (
     SignInSession,
     Theme,
     User,
+    Visit,
 )
 
 log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # The areas of content that pages cache, each with its own revision (see DataRevision).
-ACCOUNTS, RESEARCH, FINDINGS = "accounts", "research", "findings"
-AREAS = (ACCOUNTS, RESEARCH, FINDINGS)
+ACCOUNTS, RESEARCH, FINDINGS, COMMENTS = "accounts", "research", "findings", "comments"
+AREAS = (ACCOUNTS, RESEARCH, FINDINGS, COMMENTS)
 # Which areas a change to a row moves. Partners and themes are shown beside projects and findings;
 # people's names beside findings. Bookkeeping (audit, sign-in attempts and sessions) moves none.
 _AREAS_OF = {
@@ -70,11 +71,12 @@ _AREAS_OF = {
     Finding: (FINDINGS,),
     Attachment: (FINDINGS,),
     AttachmentBlob: (FINDINGS,),
-    Comment: (FINDINGS,),
-    User: (ACCOUNTS, FINDINGS),
+    Comment: (COMMENTS,),
+    User: (ACCOUNTS, FINDINGS, COMMENTS),
     AuditEvent: (),
     SignInAttempt: (),
     SignInSession: (),
+    Visit: (),
     DataRevision: (),
 }
 _PENDING_AREAS = "ctdash_pending_areas"

@@ -360,12 +360,16 @@ class Comment(Base):
     kind: Mapped[CommentKind] = mapped_column(_enum(CommentKind, "comment_kind"), default=CommentKind.SUPPORT)
     body: Mapped[str] = mapped_column(Text)
     is_example: Mapped[example_flag]
-    created_at: Mapped[created]
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False, index=True)
     updated_at: Mapped[updated]
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+    # Hidden by a facilitator or admin as inappropriate: kept, never shown to the working group.
+    hidden_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    hidden_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
 
     finding: Mapped[Finding] = relationship(back_populates="comments")
-    author: Mapped[User | None] = relationship()
+    author: Mapped[User | None] = relationship(foreign_keys=[author_id])
 
     __mapper_args__ = {"version_id_col": version}
 
@@ -415,6 +419,19 @@ class SignInSession(Base):
     ended_reason: Mapped[str | None] = mapped_column(String(20))
 
     __table_args__ = (Index("ix_sign_in_sessions_user_id_created_at", "user_id", "created_at"),)
+
+
+class Visit(Base):
+    """When a signed-in person's previous and current visits began, for "what's new" on Home.
+
+    Bookkeeping, like sign-ins: writing it moves no data revision.
+    """
+
+    __tablename__ = "visits"
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    previous_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    current_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
 
 
 class DataRevision(Base):
