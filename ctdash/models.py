@@ -73,6 +73,21 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+# The full-text search index is made by a migration, per backend, and is not a model: an FTS5 table
+# and its shadow tables on SQLite, a generated column and its GIN index on PostgreSQL.
+SEARCH_INDEX_TABLE = "findings_search"
+SEARCH_INDEX_COLUMN = "search_vector"
+
+
+def described_by_models(obj, name: str | None, type_: str, reflected: bool, compare_to) -> bool:
+    """For Alembic's comparison: False for the search index's own tables, column and index."""
+    if type_ == "table" and name and name.startswith(SEARCH_INDEX_TABLE):
+        return False
+    return not (type_ == "column" and name == SEARCH_INDEX_COLUMN) and not (
+        type_ == "index" and name == f"ix_findings_{SEARCH_INDEX_COLUMN}"
+    )
+
+
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     # Stored as plain strings with a CHECK constraint: portable, and readable in a SQL shell.
     return Enum(

@@ -4,7 +4,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from ctdash.config import get_settings
-from ctdash.models import Base, UTCDateTime
+from ctdash.models import Base, UTCDateTime, described_by_models
 
 target_metadata = Base.metadata
 
@@ -23,6 +23,7 @@ def run_with(connection) -> None:
         render_as_batch=True,  # SQLite cannot ALTER most things; batch mode copies the table instead
         compare_type=True,
         render_item=render_item,
+        include_object=described_by_models,
     )
     with context.begin_transaction():
         context.run_migrations()
