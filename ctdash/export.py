@@ -21,7 +21,6 @@ import datetime as dt
 import io
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
-from copy import copy
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -338,30 +337,30 @@ def _write_sheet(workbook: Workbook, title: str, frame: pd.DataFrame) -> None:
         cell.font, cell.alignment = bold, top
         header.append(cell)
     sheet.append(header)
-    # One styled template per column: openpyxl shares a style between cells that copy its style array.
-    columns, styles = [], []
+    # One cell per column, styled once and given each row's value in turn: a write-only sheet writes
+    # each appended row out at once, so the cell is free again for the next row (and building two
+    # hundred thousand styled cells would take longer than writing them).
+    columns, cells = [], []
     for name in frame.columns:
         values = frame[name]
-        template = WriteOnlyCell(sheet)
-        template.alignment = wrapped if name in WRAPPED else top
+        cell = WriteOnlyCell(sheet)
+        cell.alignment = wrapped if name in WRAPPED else top
         if pd.api.types.is_datetime64_any_dtype(values):
-            template.number_format = DATETIME_FORMAT
-            cells = [None if pd.isna(value) else value.to_pydatetime() for value in values]
+            cell.number_format = DATETIME_FORMAT
+            columns.append([None if pd.isna(value) else value.to_pydatetime() for value in values])
         elif pd.api.types.is_integer_dtype(values):
-            template.number_format = "#,##0"
-            cells = values.tolist()
+            cell.number_format = "#,##0"
+            columns.append(values.tolist())
         else:
-            cells = [_text_cell(value) for value in values]
-        columns.append(cells)
-        styles.append(template._style)
+            columns.append([_text_cell(value) for value in values])
+        cells.append(cell)
     for values in zip(*columns, strict=True):
         row = []
-        for value, style in zip(values, styles, strict=True):
+        for value, cell in zip(values, cells, strict=True):
             if value is None:
                 row.append(None)  # nothing to write: an empty cell needs no element at all
                 continue
-            cell = WriteOnlyCell(sheet, value=value)
-            cell._style = copy(style)
+            cell.value = value
             if isinstance(value, str):
                 cell.data_type = "s"  # text as text: never a formula ("="), never an error code ("#N/A")
             row.append(cell)
