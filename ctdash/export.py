@@ -13,6 +13,10 @@ The quote changes the text by one visible character, which is the price of never
 Streamlit's table toolbar ("Download as CSV") and clipboard copy write cells exactly as given and
 cannot be turned off per table (only for the whole app, ``client.disableDataExport``), so the frame
 handed to ``st.dataframe`` must already be safe: pass it through ``spreadsheet_safe`` first.
+
+The findings library leaves as a spreadsheet through ``findings_tables`` (the findings a view names,
+and their attachments' metadata), then ``to_xlsx`` or ``findings_csv``; in a workbook, text cells
+are defused and also stored as text, so neither a formula nor an error value is read from one.
 """
 
 from __future__ import annotations
