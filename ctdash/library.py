@@ -25,7 +25,7 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ctdash import db, search
+from ctdash import db, export, search
 from ctdash.findings import EVIDENCE_TYPES, KIND_LABELS, reference
 from ctdash.models import (
     Finding,
@@ -537,6 +537,12 @@ def matching_ids(session: Session, *, viewer: Viewer, query: Query) -> list[int]
     index, view, tiers, _, words = _view(session, viewer, query)
     sort = query.sort if (query.sort != "relevance" or words) else "newest"
     return [int(finding_id) for finding_id in index.ids[_ordered(index, view, tiers, sort)]]
+
+
+@db.reads(db.FINDINGS)
+def export_view(session: Session, *, viewer: Viewer, query: Query) -> export.FindingTables:
+    """The view's findings as spreadsheet tables, in the view's order (ctdash.export)."""
+    return export.findings_tables(session, viewer=viewer, finding_ids=matching_ids(session, viewer=viewer, query=query))
 
 
 def _kind_by_theme(index: _Index, view: np.ndarray) -> tuple[tuple[str, str, str, int], ...]:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from ctdash import export
+from ctdash import export, library
 from ctdash.ui.database import deferred
 
 
@@ -20,9 +20,18 @@ def download_buttons(finding_ids: Sequence[int], *, key: str) -> None:
     buttons' keys (``{key}_csv``, ``{key}_xlsx``), so a page can have several.
     """
     ids = tuple(int(finding_id) for finding_id in finding_ids)
-    tables = deferred(export.findings_tables, finding_ids=ids)
-    count = f"{len(ids):,} finding{'' if len(ids) == 1 else 's'}"
-    empty = "Nothing to download: no finding is in this view." if not ids else None
+    _buttons(deferred(export.findings_tables, finding_ids=ids), len(ids), key=key)
+
+
+def library_buttons(query: library.Query, total: int, *, key: str) -> None:
+    """The same two buttons for a view of the findings library: its findings are found again when
+    a button is clicked, so a rerun never lists every id of a large view."""
+    _buttons(deferred(library.export_view, query=query), total, key=key)
+
+
+def _buttons(tables: Callable[[], export.FindingTables], total: int, *, key: str) -> None:
+    count = f"{total:,} finding{'' if total == 1 else 's'}"
+    empty = "Nothing to download: no finding is in this view." if not total else None
     with st.container(horizontal=True, key=f"{key}_downloads"):
         st.download_button(
             "CSV",
@@ -32,7 +41,7 @@ def download_buttons(finding_ids: Sequence[int], *, key: str) -> None:
             key=f"{key}_csv",
             on_click="ignore",
             icon=":material/download:",
-            disabled=not ids,
+            disabled=not total,
             help=empty or f"The {count} in this view, one row each, for any spreadsheet (attachments counted).",
         )
         st.download_button(
@@ -43,6 +52,6 @@ def download_buttons(finding_ids: Sequence[int], *, key: str) -> None:
             key=f"{key}_xlsx",
             on_click="ignore",
             icon=":material/download:",
-            disabled=not ids,
+            disabled=not total,
             help=empty or f"The {count} in this view, and a second sheet listing their attachments.",
         )
