@@ -86,6 +86,8 @@ def section(discussion: comments.Discussion, viewer: Viewer) -> CommentAction | 
         "group see them."
     )
     pending = st.session_state.pop(PENDING, None)
+    if pending and pending["finding_id"] != discussion.finding_id:
+        pending = None  # a click on another finding's page whose run never got this far: not done here
     shown = {line.id for line in discussion.comments}
     action = None
     if pending and pending["comment_id"] not in shown:  # gone meanwhile: the service says so, up here
@@ -93,7 +95,9 @@ def section(discussion: comments.Discussion, viewer: Viewer) -> CommentAction | 
     listed, add = st.columns([3, 2], gap="large")
     with listed:
         for line in discussion.comments:
-            found = comment(line, pending if pending and pending["comment_id"] == line.id else None)
+            found = comment(
+                line, discussion.finding_id, pending if pending and pending["comment_id"] == line.id else None
+            )
             action = action or found
     with add:
         found = add_form(discussion)
@@ -101,8 +105,8 @@ def section(discussion: comments.Discussion, viewer: Viewer) -> CommentAction | 
     return action
 
 
-def _ask(do: str, comment_id: int, version: int) -> None:
-    st.session_state[PENDING] = {"do": do, "comment_id": comment_id, "version": version}
+def _ask(do: str, finding_id: int, comment_id: int, version: int) -> None:
+    st.session_state[PENDING] = {"do": do, "finding_id": finding_id, "comment_id": comment_id, "version": version}
 
 
 def _seen_for_hiding(comment_id: int, version: int) -> None:
@@ -130,7 +134,7 @@ def heading(line: comments.CommentLine) -> str:
     return f"{badges} {who}  \n:small[:gray[{when}]]"
 
 
-def comment(line: comments.CommentLine, pending: dict | None = None) -> CommentAction | None:
+def comment(line: comments.CommentLine, finding_id: int, pending: dict | None = None) -> CommentAction | None:
     """One comment in its box, with what the viewer may do to it; ``pending``: a click on it in the last run."""
     box = st.container(border=True, key=f"comment_{line.id}")
     with box:
@@ -150,13 +154,13 @@ def comment(line: comments.CommentLine, pending: dict | None = None) -> CommentA
             return _edit(line, box)
         # Safe markdown (ctdash.markup), drawn without unsafe_allow_html, as a finding's summary is.
         st.markdown(render_markdown(line.body))
-        action = _actions(line, box)
+        action = _actions(line, finding_id, box)
     if pending is not None:
         return CommentAction(pending["do"], box, comment_id=line.id, version=pending["version"])
     return action
 
 
-def _actions(line: comments.CommentLine, box) -> CommentAction | None:
+def _actions(line: comments.CommentLine, finding_id: int, box) -> CommentAction | None:
     if not (line.may_edit or line.may_delete or line.may_hide or line.may_unhide):
         return None
     action = None
@@ -178,7 +182,7 @@ def _actions(line: comments.CommentLine, box) -> CommentAction | None:
                     key=f"comment_delete_{line.id}",
                     type="primary",
                     on_click=_ask,
-                    args=("delete", line.id, line.version),
+                    args=("delete", finding_id, line.id, line.version),
                 )
         if line.may_unhide:
             st.button(
@@ -187,7 +191,7 @@ def _actions(line: comments.CommentLine, box) -> CommentAction | None:
                 type="tertiary",
                 icon=":material/visibility:",
                 on_click=_ask,
-                args=("unhide", line.id, line.version),
+                args=("unhide", finding_id, line.id, line.version),
             )
         if line.may_hide:
             menu = st.popover(
