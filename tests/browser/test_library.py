@@ -1,11 +1,13 @@
 """The findings library in a real browser: a member searches a word from a finding's summary, narrows
-by a theme facet, shares the view as a link (the back button returns to the view before), and opens
-the finding."""
+by a theme facet, shares the view as a link (the back button returns to the view before), downloads
+the view as a workbook, opens the finding on a phone and comments on it."""
 
 from __future__ import annotations
 
+import io
 import re
 
+import openpyxl
 import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
@@ -111,10 +113,24 @@ def test_a_member_searches_narrows_by_theme_shares_the_view_and_opens_the_findin
         finally:
             other.context.close()
 
+        with page.expect_download() as download:  # the view as a workbook, opened as a spreadsheet program would
+            page.get_by_role("button", name="Excel").click()
+        workbook = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes()))
+        titles = [row[1] for row in workbook["Findings"].iter_rows(min_row=2, values_only=True)]
+        assert sorted(titles) == sorted([WANTED, OTHER])
+        idle(page)
+
         page.set_viewport_size(PHONE)
         idle(page)
         link = _listed(page).get_by_role("link", name=WANTED)
         visit(page, f"{app.base}/{link.get_attribute('href')}")  # markdown links open a new tab; same page here
         expect(page.get_by_role("heading", name=WANTED)).to_be_visible()
+
+        page.get_by_text("Support", exact=True).click()
+        idle(page)
+        page.get_by_role("textbox", name="Your comment").fill("We saw the same with Sunday rehearsals (test data).")
+        page.get_by_role("button", name="Post comment").click()
+        expect(page.get_by_text("Your comment is posted.").first).to_be_visible()
+        expect(page.get_by_text("We saw the same with Sunday rehearsals (test data).")).to_be_visible()
     finally:
         page.context.close()
