@@ -53,6 +53,24 @@ def draw_theme_partner(rows: charts.ThemeByPartner, *, key: str) -> tuple[str, s
     return (theme, partner) if theme and partner else None
 
 
+def picked_theme(key: str) -> str | None:
+    """The theme slug selected in the chart drawn under ``key``, read before the chart is drawn this run
+    (so the page can filter the rows the chart then shows); None if nothing is selected."""
+    return _field(selected(st.session_state.get(key), charts.THEME_SELECTION), "theme")
+
+
+def picked_cycle(key: str) -> str | None:
+    """The cycle selected in the chart drawn under ``key``, read before the chart is drawn this run."""
+    return _field(selected(st.session_state.get(key), charts.CYCLE_SELECTION), "cycle")
+
+
+def picked_cell(key: str) -> tuple[str, str] | None:
+    """(theme slug, partner slug) selected in the heat map drawn under ``key``, read before it is drawn."""
+    point = selected(st.session_state.get(key), charts.CELL_SELECTION)
+    theme, partner = _field(point, "theme"), _field(point, "partner")
+    return (theme, partner) if theme and partner else None
+
+
 def _draw(spec: dict | None, summary: str, table, *, selection: str, key: str) -> Mapping[str, Any] | None:
     """The chart (when there is something to draw), its summary under it, and its numbers as a table."""
     if spec is None:

@@ -8,7 +8,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # run by `streamli
 
 import streamlit as st  # noqa: E402
 
-from ctdash.ui.library_charts import draw_kind_by_cycle, draw_kind_by_theme, draw_theme_partner  # noqa: E402
+from ctdash.ui.library_charts import (  # noqa: E402
+    draw_kind_by_cycle,
+    draw_kind_by_theme,
+    draw_theme_partner,
+    picked_theme,
+)
 
 THEMES = (
     ("send", "Special educational needs and disabilities (SEND)", "enabler", 8),
@@ -36,8 +41,10 @@ CELLS = tuple(
 )
 
 st.title("Chart test (test data)")
+# With ?filter=1 a click filters the chart's own rows, as the library does with its current view.
+chosen = picked_theme("themes") if st.query_params.get("filter") else None
 with st.container(key="theme_chart"):
-    theme = draw_kind_by_theme(THEMES, key="themes")
+    theme = draw_kind_by_theme(tuple(row for row in THEMES if row[0] == chosen) if chosen else THEMES, key="themes")
 st.write(f"Theme picked: {theme}")
 with st.container(key="cycle_chart"):
     cycle = draw_kind_by_cycle(CYCLES, key="cycles")

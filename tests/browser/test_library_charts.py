@@ -24,13 +24,17 @@ def chart_app(tmp_path_factory):
         yield base
 
 
-def _open(browser, base: str, width: int):
+def _open(browser, base: str, width: int, query: str = ""):
     page = browser.new_page(viewport={"width": width, "height": 1000})
     page.set_default_timeout(60_000)
-    page.goto(base)
+    page.goto(base + query)
     expect(page.get_by_text("Cell picked: None")).to_be_visible()
     idle(page)
     return page
+
+
+def _marks(page, chart: str):
+    return page.locator(f".st-key-{chart}_chart [role='graphics-symbol'][aria-roledescription='bar']")
 
 
 def _click(page, chart: str, label: str) -> None:
@@ -56,6 +60,26 @@ def test_clicking_a_theme_bar_hands_back_the_themes_slug(chart_app, browser):
         # A bar's label selects as its bar does (the heat map's numbers rely on the same).
         page.locator(".st-key-theme_chart svg text").filter(has_text="2 barriers").click(force=True)
         expect(page.get_by_text("Theme picked: pricing")).to_be_visible()
+    finally:
+        page.close()
+
+
+def test_a_click_that_filters_the_charts_own_rows_stays_selected(chart_app, browser):
+    page = _open(browser, chart_app, 1400, "/?filter=1")
+    try:
+        _click(page, "theme", "Theme Rural and geographic access: 6 barriers.")
+        expect(page.get_by_text("Theme picked: rural")).to_be_visible()
+        # The chart redraws with Rural's rows only, and its selection survives the new data.
+        expect(_marks(page, "theme")).to_have_count(3)
+        idle(page)
+        expect(page.get_by_text("Theme picked: rural")).to_be_visible()
+        expect(page.locator(".st-key-theme_chart")).to_contain_text("Most findings are about Rural")
+        # A click on the chart away from any bar clears the selection, and the filter with it.
+        chart = page.locator(".st-key-theme_chart svg").first.bounding_box()
+        bar = _marks(page, "theme").last.bounding_box()  # "1 insight": short, with empty plot beyond it
+        page.mouse.click(chart["x"] + chart["width"] * 0.9, bar["y"] + bar["height"] / 2)
+        expect(page.get_by_text("Theme picked: None")).to_be_visible()
+        expect(_marks(page, "theme")).to_have_count(7)  # a bar for each of chart_app.THEMES
     finally:
         page.close()
 

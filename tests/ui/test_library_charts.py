@@ -12,12 +12,20 @@ from streamlit.testing.v1 import AppTest
 def _script():
     import streamlit as st
 
-    from ctdash.ui.library_charts import draw_kind_by_cycle, draw_kind_by_theme, draw_theme_partner
+    from ctdash.ui.library_charts import (
+        draw_kind_by_cycle,
+        draw_kind_by_theme,
+        draw_theme_partner,
+        picked_cell,
+        picked_cycle,
+        picked_theme,
+    )
 
     themes = (("send", "SEND", "enabler", 8), ("rural", "Rural and geographic access", "barrier", 6))
     cycles = (("2024-25", "enabler", 3),)
     cells = (("send", "SEND", "cornwall", "Cornwall", 4),)
     empty = st.session_state.get("empty", False)
+    st.write(f"before={picked_theme('themes')}, {picked_cycle('cycles')}, {picked_cell('cells')}")
     st.write(f"theme={draw_kind_by_theme(() if empty else themes, key='themes')}")
     st.write(f"cycle={draw_kind_by_cycle(() if empty else cycles, key='cycles')}")
     st.write(f"cell={draw_theme_partner(() if empty else cells, key='cells')}")
@@ -25,7 +33,8 @@ def _script():
 
 def _written(at) -> list[str]:
     """What the script wrote about the selections (the tables are markdown too)."""
-    return [element.value for element in at.markdown if element.value.startswith(("theme=", "cycle=", "cell="))]
+    written = ("theme=", "cycle=", "cell=", "before=")
+    return [element.value for element in at.markdown if element.value.startswith(written)]
 
 
 def test_each_helper_draws_its_chart_with_a_summary_and_a_table():
@@ -43,7 +52,7 @@ def test_each_helper_draws_its_chart_with_a_summary_and_a_table():
     assert captions[0].startswith("Most findings are about SEND (8: 8 enablers)")
     assert [chart.proto.alt for chart in at.get("vega_lite_chart")] == captions  # the summary, for screen readers
     assert [expander.label for expander in at.expander] == ["The numbers as a table"] * 3
-    assert _written(at) == ["theme=None", "cycle=None", "cell=None"]
+    assert _written(at) == ["before=None, None, None", "theme=None", "cycle=None", "cell=None"]
 
 
 def test_each_helper_hands_back_what_is_selected_in_its_chart():
@@ -53,7 +62,12 @@ def test_each_helper_hands_back_what_is_selected_in_its_chart():
     at.session_state["cells"] = {"selection": {"pick_cell": [{"theme": "send", "partner": "cornwall"}]}}
     at.run()
     assert not at.exception
-    assert _written(at) == ["theme=rural", "cycle=2024-25", "cell=('send', 'cornwall')"]
+    assert _written(at) == [
+        "before=rural, 2024-25, ('send', 'cornwall')",  # known before the charts are drawn, to filter their rows
+        "theme=rural",
+        "cycle=2024-25",
+        "cell=('send', 'cornwall')",
+    ]
 
 
 def test_an_empty_view_gets_a_sentence_and_no_chart():
@@ -67,4 +81,4 @@ def test_an_empty_view_gets_a_sentence_and_no_chart():
         "No findings to chart by cycle.",
         "No findings to chart by theme and partner service.",
     ]
-    assert _written(at) == ["theme=None", "cycle=None", "cell=None"]
+    assert _written(at) == ["before=None, None, None", "theme=None", "cycle=None", "cell=None"]
