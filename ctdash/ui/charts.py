@@ -1,13 +1,13 @@
 """Charts as pure functions (data in, Vega-Lite spec dict out), each with sentences for screen readers.
 
-Every chart is authored with Altair, but building and validating an Altair chart costs 20-40 ms (a
+Every chart is authored with Altair, but building and validating an Altair chart costs 20-75 ms (a
 layered chart with a selection about 40 ms on the benchmark machine), too much for every rerun. So
 each chart's Altair template (everything but its rows) is built and validated once per process, and
 its rows are added as top-level ``datasets``; the finished spec is cached per distinct input
 (``functools.lru_cache`` on hashable tuples), so a rerun with the same data returns the very same
-dict without building anything. Specs handed out are shared: callers must not change them
-(``st.vega_lite_chart`` copies before it edits).
-"""
+dict without building anything. Pages draw ``drawable(chart, ...)``, the same spec with its rows
+already in Arrow, so a rerun does not convert them either (bench/README.md has the figures). Specs
+handed out are shared: callers must not change them (``st.vega_lite_chart`` copies before it edits)."""
 
 from __future__ import annotations
 
@@ -61,7 +61,7 @@ def _bar_template(title: str) -> dict:
     return chart.to_dict()
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=128)
 def drawable(build: Callable[..., dict | None], *args: Hashable, **kwargs: Hashable) -> dict | None:
     """``build(*args, **kwargs)``'s spec with its rows already turned into Arrow, ready to draw.
 
@@ -206,6 +206,9 @@ KIND_WORDS = {
     "insight": ("insight", "insights"),
     OTHER_KIND: ("without a kind", "without a kind"),
 }
+# Caches hold one entry per distinct view (search and filters) and chart: a heat map's key holds its
+# rows, up to 200 services x 13 themes (about 300 kB), hence 64 entries a function.
+
 # The heat map shows the services with the most findings, so that its cells stay big enough to read
 # (and to click) even at 200 services; the caption and the table below it say how many were left out.
 HEATMAP_PARTNERS = 15
@@ -248,7 +251,7 @@ def _group_totals(rows: list[tuple[str, str, int]]) -> dict[str, dict[str, int]]
     return {group: totals for group, kinds in groups.items() if (totals := _kind_totals(kinds))}
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def kind_by_theme_chart(rows: KindByTheme) -> dict | None:
     """Enablers, barriers and insights per theme, the theme with most findings first; None when empty.
 
@@ -262,7 +265,7 @@ def kind_by_theme_chart(rows: KindByTheme) -> dict | None:
     return _kind_bars(THEME_DATA, [(slug, names[slug], groups[slug]) for slug in ranked])
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def kind_by_cycle_chart(rows: KindByCycle) -> dict | None:
     """Enablers, barriers and insights per cycle, oldest cycle first; None when empty.
 
@@ -372,7 +375,7 @@ def _kind_bars_template(dataset: str, with_other: bool) -> dict:
     return chart.to_dict()
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def theme_partner_heatmap(rows: ThemeByPartner, *, partners: int = HEATMAP_PARTNERS) -> dict | None:
     """Findings per theme (rows) and partner service (columns) as shaded, numbered cells; None when empty.
 
@@ -481,7 +484,7 @@ def _listed(items: list[str]) -> str:
     return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def describe_kind_by_theme(rows: KindByTheme) -> str:
     """The theme chart in one or two sentences, e.g. 'Most findings are about SEND (12: 8 enablers, 4 barriers)...'."""
     names = {slug: name for slug, name, _, _ in rows}
@@ -504,7 +507,7 @@ def describe_kind_by_theme(rows: KindByTheme) -> str:
     return text
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def describe_kind_by_cycle(rows: KindByCycle) -> str:
     """The cycle chart in one or two sentences: the span of cycles and the busiest one."""
     groups = _group_totals(list(rows))
@@ -521,7 +524,7 @@ def describe_kind_by_cycle(rows: KindByCycle) -> str:
     return f"{text}; most in {busiest} ({busiest_total}: {_breakdown(groups[busiest])})."
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def describe_theme_partner(rows: ThemeByPartner, *, partners: int = HEATMAP_PARTNERS) -> str:
     """The heat map in one or two sentences: the largest cell, how many services and themes, and who is left out."""
     cells = [row for row in rows if row[4] > 0]
@@ -544,7 +547,7 @@ def describe_theme_partner(rows: ThemeByPartner, *, partners: int = HEATMAP_PART
     return text
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def kind_by_theme_table(rows: KindByTheme) -> str:
     """The theme chart's numbers as a markdown table, for reading aloud and copying."""
     names = {slug: name for slug, name, _, _ in rows}
@@ -553,7 +556,7 @@ def kind_by_theme_table(rows: KindByTheme) -> str:
     return _kind_table("Theme", [(names[slug], groups[slug]) for slug in ranked])
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def kind_by_cycle_table(rows: KindByCycle) -> str:
     """The cycle chart's numbers as a markdown table."""
     groups = _group_totals(list(rows))
@@ -573,7 +576,7 @@ def _kind_table(group: str, rows: list[tuple[str, dict[str, int]]]) -> str:
     return "\n".join(lines)
 
 
-@functools.lru_cache(maxsize=128)
+@functools.lru_cache(maxsize=64)
 def theme_partner_table(rows: ThemeByPartner, *, partners: int = HEATMAP_PARTNERS) -> str:
     """The heat map's cells as a markdown table (the services drawn), most findings first."""
     shown, _ = _top_partners(rows, partners)

@@ -82,3 +82,18 @@ def test_an_empty_view_gets_a_sentence_and_no_chart():
         "No findings to chart by theme and partner service.",
     ]
     assert _written(at) == ["before=None, None, None", "theme=None", "cycle=None", "cell=None"]
+
+
+def test_drawing_leaves_the_cached_specs_as_they_were():
+    import copy
+
+    from ctdash.ui import charts
+
+    at = AppTest.from_function(_script).run()
+    themes = (("send", "SEND", "enabler", 8), ("rural", "Rural and geographic access", "barrier", 6))
+    spec = charts.drawable(charts.kind_by_theme_chart, themes)
+    before = copy.deepcopy(spec)
+    at.run()
+    assert not at.exception
+    assert charts.drawable(charts.kind_by_theme_chart, themes) is spec
+    assert spec == before  # Streamlit copies a spec before it edits it (autosize, datasets)
