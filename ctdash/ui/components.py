@@ -79,12 +79,15 @@ def key_numbers(overview: Overview) -> None:
 
 def count_chart(counts: list[Count], *, title: str, noun: str, key: str) -> None:
     """A bar chart with its data as a sentence underneath, so it reads without sight or colour."""
+    summary = charts.describe(counts, noun=noun)
     with st.container(border=True):
         if any(count.total for count in counts):
-            st.vega_lite_chart(charts.bar_chart(counts, title=title), width="stretch", key=key)
+            # Built with Altair once per set of counts and cached, so a rerun builds nothing.
+            spec = charts.drawable(charts.bar_chart, tuple(counts), title=title)
+            st.vega_lite_chart(spec=spec, width="stretch", key=key, alt=summary)
         else:
             st.markdown(f"**{title}**")
-        st.caption(charts.describe(counts, noun=noun))
+        st.caption(summary)
 
 
 def finding_cards(cards: list[FindingCard], *, empty: str) -> None:

@@ -1,4 +1,5 @@
-"""Start ``streamlit run app.py`` on a free port against a given database, for browser tests and screenshots."""
+"""Start ``streamlit run app.py`` (or another script of the project) on a free port against a given database,
+for browser tests and screenshots."""
 
 from __future__ import annotations
 
@@ -38,8 +39,13 @@ def log_path(base: str) -> Path:
 
 
 @contextlib.contextmanager
-def streamlit_server(database_url: str, *, env: dict[str, str] | None = None, timeout: float = 60) -> Iterator[str]:
-    """Yield the base URL of a running app; the process and its log are cleaned up afterwards."""
+def streamlit_server(
+    database_url: str, *, env: dict[str, str] | None = None, timeout: float = 60, script: str = "app.py"
+) -> Iterator[str]:
+    """Yield the base URL of a running app; the process and its log are cleaned up afterwards.
+
+    ``script`` is the file to run, relative to the project folder (a small test script, say).
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     log = log_path(base)
@@ -51,7 +57,7 @@ def streamlit_server(database_url: str, *, env: dict[str, str] | None = None, ti
                 "-m",
                 "streamlit",
                 "run",
-                "app.py",
+                script,
                 "--server.headless",
                 "true",
                 "--server.port",

@@ -1,3 +1,5 @@
+import json
+
 import pytest
 
 from ctdash import db, demo
@@ -160,3 +162,24 @@ def test_administrators_are_told_how_to_remove_example_data(app_database, open_a
     at = signed_in_as(open_app(), "ada").run()
     at.switch_page(HOME).run()
     assert "`.venv/bin/python -m ctdash demo --remove`" in shown(at.info[0].value)
+
+
+def _charts(at):
+    return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_home_draws_its_charts_from_the_cached_altair_specs(app_database, open_app):
+    from ctdash.ui import charts
+
+    _with_examples(app_database)
+    at = open_app(HOME)
+    assert not at.exception
+    drawn = _charts(at)
+    assert [spec["title"] for spec in drawn] == ["Research projects by stage", "Findings by kind"]
+    assert all(spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6") for spec in drawn)
+    assert all(chart.proto.alt.endswith(".") for chart in at.get("vega_lite_chart"))  # the summary, for screen readers
+    cached = charts._bar_chart.cache_info().currsize
+    at.run()
+    assert not at.exception
+    assert charts._bar_chart.cache_info().currsize == cached  # same data: nothing new built
