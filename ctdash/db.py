@@ -12,7 +12,7 @@ import hashlib
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from alembic import command
@@ -347,6 +347,22 @@ def bump_revision(session: Session, *areas: str) -> None:
     if unknown:
         raise ValueError(f"unknown data areas {sorted(unknown)}")
     session.info.setdefault(_PENDING_AREAS, set()).update(areas or AREAS)
+
+
+def fetch_columns(session: Session, sql: str, params: Sequence = ()) -> list[tuple]:
+    """The columns of a query's rows (empty when there are none), fetched through the driver.
+
+    For reads of tens of thousands of rows of plain values: SQLAlchemy's per-row result processing
+    would cost more than the query. ``sql`` uses the driver's placeholders (``?`` on SQLite, ``%s``
+    on PostgreSQL) and gets raw values: times come back as text on SQLite.
+    """
+    cursor = session.connection().connection.cursor()
+    try:
+        cursor.execute(sql, tuple(params))
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    return list(zip(*rows, strict=True))
 
 
 def inline(session: Session, value: object, type_) -> ColumnElement:

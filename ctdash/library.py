@@ -1,0 +1,637 @@
+"""The findings library: search, facets with counts, sorting and pages over the findings a viewer may see.
+
+Facet counts, filters, sorting and paging are computed in memory over a compact index of every
+finding's facet values (ids, status, visibility, service, author, kind, cycle, evidence type, year,
+themes; a few megabytes at 100,000 findings). The index is built once per database and findings
+revision, so it is shared by every viewer and rebuilt only after a change to findings; each call
+applies the viewer's scope to it (``_in_scope``, the same rules as ``permissions.visible_findings``,
+tested against it) before anything is counted. A search asks the database's full-text index for
+the matching ids (``ctdash.search``); every facet's counts then come from one pass over those ids,
+not from one query per facet, and a page of 25 rows is read by id.
+
+A facet's counts reflect every other facet's filter but not its own, so choosing one theme still
+shows how many findings each other theme would give. Values chosen within one facet widen the
+results (any of them); different facets narrow them (all of them).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ctdash import db, search
+from ctdash.findings import KIND_LABELS, reference
+from ctdash.models import (
+    Finding,
+    FindingKind,
+    FindingStatus,
+    Partner,
+    Role,
+    Theme,
+    Visibility,
+    finding_themes,
+)
+from ctdash.viewer import Viewer
+
+PAGE_SIZE = 25
+EXCERPT = 280  # characters of the summary shown in the list
+SORTS = {"relevance": "Best match", "newest": "Newest", "title": "Title", "partner": "Service"}
+KINDS = tuple(kind.value for kind in FindingKind)
+STATUSES = tuple(status.value for status in FindingStatus)
+# The facets, in the order the page shows them: (key, label).
+FACETS = (
+    ("theme", "Theme"),
+    ("kind", "Kind"),
+    ("partner", "Service"),
+    ("cycle", "Cycle"),
+    ("evidence", "Evidence"),
+    ("year", "Year"),
+)
+FIRST_YEAR = 2018
+
+
+@dataclass(frozen=True)
+class Query:
+    """One view of the library: what the URL's query parameters say. Hashable, so results cache by it."""
+
+    text: str = ""
+    themes: tuple[str, ...] = ()  # theme slugs
+    kinds: tuple[str, ...] = ()
+    partners: tuple[str, ...] = ()  # service slugs
+    cycles: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+    years: tuple[int, ...] = ()
+    sort: str = "relevance"
+    page: int = 1
+
+    def chosen(self, facet: str) -> tuple:
+        return {
+            "theme": self.themes,
+            "kind": self.kinds,
+            "partner": self.partners,
+            "cycle": self.cycles,
+            "evidence": self.evidence,
+            "year": self.years,
+        }[facet]
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.text.strip() or any(self.chosen(key) for key, _ in FACETS))
+
+    def params(self) -> dict[str, str | list[str]]:
+        """The view as URL query parameters (only those that differ from the defaults)."""
+        shown: dict[str, str | list[str]] = {}
+        if self.text:
+            shown["q"] = self.text
+        for key, _ in FACETS:
+            if self.chosen(key):
+                shown[key] = [str(value) for value in self.chosen(key)]
+        if self.sort != "relevance":
+            shown["sort"] = self.sort
+        if self.page != 1:
+            shown["page"] = str(self.page)
+        return shown
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass(frozen=True)
+class Facet:
+    key: str
+    label: str
+    values: tuple[FacetValue, ...]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A finding as the library lists it."""
+
+    id: int
+    reference: str
+    title: str
+    excerpt: str  # the start of the summary's markdown source, cut at a word
+    kind: str | None
+    status: str
+    visibility: str
+    partner_slug: str
+    partner_name: str
+    cycle: str | None
+    evidence_type: str | None
+    themes: tuple[str, ...]  # names
+    dated: dt.datetime  # published, or last changed when not published
+    is_example: bool
+
+
+@dataclass(frozen=True)
+class Results:
+    query: Query  # as applied: the page brought within range, the sort a search-less view can use
+    total: int
+    pages: int
+    rows: tuple[Row, ...]
+    facets: tuple[Facet, ...]
+    words: tuple[str, ...]  # the words searched for, after common ones were dropped
+    dropped_words: tuple[str, ...]
+    # Cross counts over the whole view, for charts: (theme slug, theme name, kind, count),
+    # (cycle, kind, count) and (theme slug, theme name, service slug, service name, count).
+    kind_by_theme: tuple[tuple[str, str, str, int], ...] = ()
+    kind_by_cycle: tuple[tuple[str, str, int], ...] = ()
+    theme_by_partner: tuple[tuple[str, str, str, str, int], ...] = ()
+    notices: tuple[str, ...] = field(default=())
+
+
+# --- the index -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Vocabulary:
+    """The values a facet can take, each with its code (its position here) and label."""
+
+    values: tuple
+    labels: tuple[str, ...]
+
+    def code(self, value) -> int:
+        return self.values.index(value)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """Every finding's facet values as arrays, position i being the finding ``ids[i]`` (ids ascending)."""
+
+    revision: int
+    ids: np.ndarray
+    status: np.ndarray  # code in STATUSES
+    public: np.ndarray  # bool
+    partner: np.ndarray  # code in partners
+    partner_id: np.ndarray
+    author_id: np.ndarray  # -1 when none
+    kind: np.ndarray  # code in KINDS, -1 while a draft has none
+    cycle: np.ndarray  # code in cycles, -1 when none
+    evidence: np.ndarray  # code in evidence, -1 when none
+    year: np.ndarray  # code in years
+    newest: np.ndarray  # rank: 0 is the most recently dated
+    title_rank: np.ndarray
+    partner_rank: np.ndarray
+    theme_of: np.ndarray  # (finding position, theme code) pairs: two parallel arrays
+    theme_code: np.ndarray
+    themes: _Vocabulary  # slugs, names
+    partners: _Vocabulary  # slugs, short names
+    cycles: _Vocabulary
+    evidence_types: _Vocabulary
+    years: _Vocabulary
+
+    @property
+    def size(self) -> int:
+        return len(self.ids)
+
+
+_indexes: dict[str, _Index] = {}
+_index_lock = threading.Lock()
+
+
+def _codes(values: Sequence, vocabulary: Sequence) -> np.ndarray:
+    lookup = {value: code for code, value in enumerate(vocabulary)}
+    return np.fromiter((lookup.get(value, -1) for value in values), dtype=np.int32, count=len(values))
+
+
+def _ranks(order: np.ndarray) -> np.ndarray:
+    """Each position's rank, given the positions in order."""
+    ranks = np.empty(len(order), dtype=np.int32)
+    ranks[order] = np.arange(len(order), dtype=np.int32)
+    return ranks
+
+
+def _case(column: str, values: Sequence[str]) -> str:
+    return (
+        f"CASE {column} "
+        + " ".join(f"WHEN '{value}' THEN {code}" for code, value in enumerate(values))
+        + " ELSE -1 END"
+    )
+
+
+def _build(session: Session, revision: int) -> _Index:
+    theme_rows = session.execute(select(Theme.id, Theme.slug, Theme.name).order_by(Theme.position, Theme.name)).all()
+    partner_rows = session.execute(select(Partner.id, Partner.slug, Partner.short_name).order_by(Partner.name)).all()
+    # Built from SQL the migrations fix, over columns of plain values; the enums' stored values are
+    # turned into codes by the database.
+    columns = (
+        db.fetch_columns(
+            session,
+            "SELECT id, "
+            f"{_case('status', STATUSES)}, "
+            f"{_case('visibility', (Visibility.GROUP.value, Visibility.PUBLIC.value))}, "
+            "partner_id, coalesce(author_id, -1), "
+            f"{_case('kind', KINDS)}, "
+            "cycle, evidence_type, coalesce(published_at, updated_at) FROM findings ORDER BY id",
+        )
+        or [()] * 9
+    )
+    ids = np.array(columns[0], dtype=np.int64)
+    size = len(ids)
+    pairs = db.fetch_columns(session, "SELECT finding_id, theme_id FROM finding_themes") or [(), ()]
+    by_title = db.fetch_columns(session, "SELECT id FROM findings ORDER BY lower(title), id") or [()]
+
+    dates = columns[8]
+    # SQLite keeps times as ISO text, which sorts as time does; PostgreSQL gives datetimes.
+    moments = np.array([str(moment) for moment in dates]) if size else np.array([], dtype=str)
+    year_of = np.array([int(str(moment)[:4]) for moment in dates], dtype=np.int32)
+    years = sorted(set(year_of.tolist()), reverse=True)
+    cycle_codes, cycles = _factorized(columns[6], reverse=True)
+    evidence_codes, evidence = _factorized(columns[7])
+    partner_ids = [row[0] for row in partner_rows]
+    partner_names = [row[2] for row in partner_rows]
+    partner_code = _codes(columns[3], partner_ids)
+    name_rank = _ranks(np.array(sorted(range(len(partner_names)), key=lambda code: partner_names[code].lower())))
+    theme_ids = [row[0] for row in theme_rows]
+    return _Index(
+        revision=revision,
+        ids=ids,
+        status=np.array(columns[1], dtype=np.int8),
+        public=np.array(columns[2], dtype=np.int8) == 1,
+        partner=partner_code,
+        partner_id=np.array(columns[3], dtype=np.int64),
+        author_id=np.array(columns[4], dtype=np.int64),
+        kind=np.array(columns[5], dtype=np.int8),
+        cycle=cycle_codes,
+        evidence=evidence_codes,
+        year=_codes(year_of.tolist(), years),
+        newest=_ranks(np.lexsort((-ids, moments))[::-1].copy()) if size else np.array([], dtype=np.int32),
+        title_rank=_ranks(np.searchsorted(ids, np.array(by_title[0], dtype=np.int64))),
+        partner_rank=_ranks(np.lexsort((ids, name_rank[partner_code]))) if size else np.array([], dtype=np.int32),
+        theme_of=np.searchsorted(ids, np.array(pairs[0], dtype=np.int64)).astype(np.int32),
+        theme_code=_codes(pairs[1], theme_ids),
+        themes=_Vocabulary(tuple(row[1] for row in theme_rows), tuple(row[2] for row in theme_rows)),
+        partners=_Vocabulary(tuple(row[1] for row in partner_rows), tuple(partner_names)),
+        cycles=_Vocabulary(tuple(cycles), tuple(cycles)),
+        evidence_types=_Vocabulary(tuple(evidence), tuple(value.capitalize() for value in evidence)),
+        years=_Vocabulary(tuple(years), tuple(str(year) for year in years)),
+    )
+
+
+def _factorized(values: Sequence[str | None], *, reverse: bool = False) -> tuple[np.ndarray, list[str]]:
+    """Codes for a column of a few distinct values (None is -1), and the values in order."""
+    vocabulary = sorted({value for value in values if value}, reverse=reverse)
+    return _codes(values, vocabulary), vocabulary
+
+
+def _index(session: Session) -> _Index:
+    """The index at the findings revision this session sees, built if no process-wide copy has it yet."""
+    (revision,) = db.current_revisions(session, (db.FINDINGS,))
+    key = session.get_bind().engine.url.render_as_string(hide_password=False)
+    index = _indexes.get(key)
+    if index is not None and index.revision == revision:
+        return index
+    with _index_lock:  # one build at a time: a page opened by many people after a change builds once
+        index = _indexes.get(key)
+        if index is None or index.revision != revision:
+            index = _build(session, revision)
+            _indexes[key] = index
+    return index
+
+
+def _in_scope(index: _Index, viewer: Viewer) -> np.ndarray:
+    """The findings ``viewer`` may see, as a mask: ``permissions.visible_findings`` over the index."""
+    published = index.status == STATUSES.index(FindingStatus.PUBLISHED)
+    if viewer.role is None:
+        return published & index.public
+    if viewer.role == Role.ADMIN:
+        return np.ones(index.size, dtype=bool)
+    own = index.author_id == (viewer.user_id if viewer.user_id is not None else -2)
+    if viewer.role == Role.FACILITATOR:
+        return (index.status != STATUSES.index(FindingStatus.DRAFT)) | own
+    if viewer.partner_id is None:
+        return published | own
+    return published | (index.partner_id == viewer.partner_id) | own
+
+
+# --- reading a query from a link ----------------------------------------------------------------
+
+
+@db.reads(db.FINDINGS)
+def read_query(
+    session: Session, *, viewer: Viewer, params: tuple[tuple[str, tuple[str, ...]], ...]
+) -> tuple[Query, tuple[str, ...]]:
+    """The Query a link's parameters describe, and what was left out of it, one sentence each.
+
+    ``params`` is the URL's query parameters as (name, values) pairs. A value the library does not
+    have is left out, never an error. Nothing here depends on the viewer: a slug is known when it
+    exists, whether or not the viewer may see findings with it.
+    """
+    return _read(_index(session), dict(params))
+
+
+def _read(index: _Index, params: Mapping[str, tuple[str, ...]]) -> tuple[Query, tuple[str, ...]]:
+    notices: list[str] = []
+
+    def known(key: str, noun: str, values: Sequence, convert=str) -> tuple:
+        kept = []
+        for raw in params.get(key, ())[:50]:
+            try:
+                value = convert(raw)
+            except ValueError:
+                value = None
+            if value in values:
+                if value not in kept:
+                    kept.append(value)
+            else:
+                notices.append(
+                    f"The link named {noun} {str(raw)[:40]!r}, which the library does not have: it is left out."
+                )
+        return tuple(kept)
+
+    text = " ".join(params.get("q", ("",))[:1])
+    if len(text) > search.MAX_TEXT:
+        notices.append(f"The search was cut to its first {search.MAX_TEXT} characters.")
+        text = text[: search.MAX_TEXT]
+    query = Query(
+        text=text,
+        themes=known("theme", "a theme", index.themes.values),
+        kinds=known("kind", "a kind", KINDS),
+        partners=known("partner", "a service", index.partners.values),
+        cycles=known("cycle", "a cycle", index.cycles.values),
+        evidence=known("evidence", "an evidence type", index.evidence_types.values),
+        years=known("year", "a year", index.years.values, int),
+    )
+    sort = params.get("sort", ("relevance",))[0]
+    if sort not in SORTS:
+        notices.append(f"The link asked for an order the library does not know ({sort[:40]!r}): best match first.")
+        sort = "relevance"
+    raw_page = params.get("page", ("1",))[0]
+    page = int(raw_page) if raw_page.isdigit() and len(raw_page) < 7 and int(raw_page) > 0 else 1
+    if str(page) != raw_page:
+        notices.append(f"The link asked for page {raw_page[:12]!r}, which is not a page number: page 1 is shown.")
+    for name in sorted(set(params) - {"q", "sort", "page", *(key for key, _ in FACETS)}):
+        if name != "view":
+            notices.append(f"The link had a setting the library does not use ({name[:40]!r}): it is left out.")
+    return replace(query, sort=sort, page=page), tuple(notices)
+
+
+# --- browsing -----------------------------------------------------------------------------------
+
+
+def _facet_mask(index: _Index, facet: str, chosen: tuple) -> np.ndarray | None:
+    """The findings having any of the chosen values of ``facet``; None when none is chosen."""
+    if not chosen:
+        return None
+    if facet == "theme":
+        codes = [index.themes.code(value) for value in chosen]
+        mask = np.zeros(index.size, dtype=bool)
+        mask[index.theme_of[np.isin(index.theme_code, codes)]] = True
+        return mask
+    column, vocabulary = _facet_column(index, facet)
+    return np.isin(column, [vocabulary.index(value) for value in chosen])
+
+
+def _facet_column(index: _Index, facet: str) -> tuple[np.ndarray, tuple]:
+    return {
+        "kind": (index.kind, KINDS),
+        "partner": (index.partner, index.partners.values),
+        "cycle": (index.cycle, index.cycles.values),
+        "evidence": (index.evidence, index.evidence_types.values),
+        "year": (index.year, index.years.values),
+    }[facet]
+
+
+def _labels(index: _Index, facet: str) -> tuple[tuple, tuple[str, ...]]:
+    if facet == "theme":
+        return index.themes.values, index.themes.labels
+    if facet == "kind":
+        return KINDS, tuple(KIND_LABELS[FindingKind(kind)] for kind in KINDS)
+    vocabulary = {
+        "partner": index.partners,
+        "cycle": index.cycles,
+        "evidence": index.evidence_types,
+        "year": index.years,
+    }[facet]
+    return vocabulary.values, vocabulary.labels
+
+
+def _counts(index: _Index, facet: str, mask: np.ndarray) -> np.ndarray:
+    values, _ = _labels(index, facet)
+    if facet == "theme":
+        codes = index.theme_code[mask[index.theme_of]]
+    else:
+        column, _ = _facet_column(index, facet)
+        codes = column[mask]
+    codes = codes[codes >= 0]
+    return np.bincount(codes, minlength=len(values))
+
+
+def _facet(index: _Index, facet: str, label: str, mask: np.ndarray, chosen: tuple) -> Facet:
+    values, labels = _labels(index, facet)
+    counts = _counts(index, facet, mask)
+    shown = [
+        FacetValue(value=str(value), label=labels[code], count=int(counts[code]), selected=value in chosen)
+        for code, value in enumerate(values)
+        if counts[code] or value in chosen
+    ]
+    if facet in ("theme", "partner", "evidence"):  # most findings first; cycles, years and kinds in their own order
+        shown.sort(key=lambda value: (-value.count, value.label.lower()))
+    return Facet(key=facet, label=label, values=tuple(shown))
+
+
+def _matched(index: _Index, session: Session, words: search.Terms) -> tuple[np.ndarray, np.ndarray]:
+    """The positions of the findings matching ``words`` (all of them when there are none) and their tiers."""
+    if not words:
+        return np.ones(index.size, dtype=bool), np.full(index.size, search.ELSEWHERE, dtype=np.int8)
+    ids, found_tiers = search.matches(session, words)
+    mask = np.zeros(index.size, dtype=bool)
+    tiers = np.full(index.size, search.ELSEWHERE, dtype=np.int8)
+    if ids:
+        matched = np.array(ids, dtype=np.int64)
+        positions = np.searchsorted(index.ids, matched)
+        known = positions < index.size
+        known[known] = index.ids[positions[known]] == matched[known]  # made after the index: seen on the next revision
+        mask[positions[known]] = True
+        tiers[positions[known]] = np.array(found_tiers, dtype=np.int8)[known]
+    return mask, tiers
+
+
+def _view(session: Session, viewer: Viewer, query: Query) -> tuple[_Index, np.ndarray, np.ndarray, dict, search.Terms]:
+    """The index, the mask of the findings in the view, their tiers, each facet's own mask, the search words."""
+    index = _index(session)
+    words = search.terms(query.text)
+    matched, tiers = _matched(index, session, words)
+    base = _in_scope(index, viewer) & matched
+    facet_masks = {key: _facet_mask(index, key, query.chosen(key)) for key, _ in FACETS}
+    view = base.copy()
+    for mask in facet_masks.values():
+        if mask is not None:
+            view &= mask
+    return index, view, tiers, {"base": base, **facet_masks}, words
+
+
+def _ordered(index: _Index, view: np.ndarray, tiers: np.ndarray, sort: str) -> np.ndarray:
+    positions = np.flatnonzero(view)
+    if sort == "relevance":
+        order = np.lexsort((index.newest[positions], tiers[positions]))
+    else:
+        order = np.argsort(
+            {"newest": index.newest, "title": index.title_rank, "partner": index.partner_rank}[sort][positions]
+        )
+    return positions[order]
+
+
+@db.reads(db.FINDINGS)
+def browse(session: Session, *, viewer: Viewer, query: Query) -> Results:
+    """A page of the findings ``viewer`` may see that match ``query``, with every facet's counts."""
+    index, view, tiers, masks, words = _view(session, viewer, query)
+    sort = query.sort if (query.sort != "relevance" or words) else "newest"
+    total = int(view.sum())
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(query.page, pages)
+    notices = (
+        () if page == query.page else (f"There are only {pages} pages of findings in this view: the last is shown.",)
+    )
+    ordered = _ordered(index, view, tiers, sort)
+    shown = [int(finding_id) for finding_id in index.ids[ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]]
+
+    facets = []
+    for key, label in FACETS:
+        others = masks["base"].copy()
+        for other, mask in masks.items():
+            if other not in ("base", key) and mask is not None:
+                others &= mask
+        facets.append(_facet(index, key, label, others, query.chosen(key)))
+    return Results(
+        query=replace(query, page=page),
+        total=total,
+        pages=pages,
+        rows=_rows(session, index, shown),
+        facets=tuple(facets),
+        words=words.words,
+        dropped_words=words.dropped,
+        kind_by_theme=_kind_by_theme(index, view),
+        kind_by_cycle=_kind_by_cycle(index, view),
+        theme_by_partner=_theme_by_partner(index, view),
+        notices=notices,
+    )
+
+
+@db.reads(db.FINDINGS)
+def matching_ids(session: Session, *, viewer: Viewer, query: Query) -> list[int]:
+    """Every finding id in the view, in its order (for exports): the viewer's scope, search and filters."""
+    index, view, tiers, _, words = _view(session, viewer, query)
+    sort = query.sort if (query.sort != "relevance" or words) else "newest"
+    return [int(finding_id) for finding_id in index.ids[_ordered(index, view, tiers, sort)]]
+
+
+def _kind_by_theme(index: _Index, view: np.ndarray) -> tuple[tuple[str, str, str, int], ...]:
+    in_view = view[index.theme_of] & (index.kind[index.theme_of] >= 0)
+    cells = np.bincount(
+        index.theme_code[in_view] * len(KINDS) + index.kind[index.theme_of][in_view],
+        minlength=len(index.themes.values) * len(KINDS),
+    )
+    return tuple(
+        (index.themes.values[theme], index.themes.labels[theme], KINDS[kind], int(cells[theme * len(KINDS) + kind]))
+        for theme in range(len(index.themes.values))
+        for kind in range(len(KINDS))
+        if cells[theme * len(KINDS) + kind]
+    )
+
+
+def _kind_by_cycle(index: _Index, view: np.ndarray) -> tuple[tuple[str, str, int], ...]:
+    in_view = view & (index.cycle >= 0) & (index.kind >= 0)
+    cells = np.bincount(
+        index.cycle[in_view] * len(KINDS) + index.kind[in_view], minlength=len(index.cycles.values) * len(KINDS)
+    )
+    return tuple(
+        (index.cycles.values[cycle], KINDS[kind], int(cells[cycle * len(KINDS) + kind]))
+        for cycle in reversed(range(len(index.cycles.values)))
+        for kind in range(len(KINDS))
+        if cells[cycle * len(KINDS) + kind]
+    )
+
+
+def _theme_by_partner(index: _Index, view: np.ndarray) -> tuple[tuple[str, str, str, str, int], ...]:
+    in_view = view[index.theme_of]
+    partners = len(index.partners.values)
+    cells = np.bincount(
+        index.theme_code[in_view] * partners + index.partner[index.theme_of][in_view],
+        minlength=len(index.themes.values) * partners,
+    )
+    found = np.flatnonzero(cells)
+    return tuple(
+        (
+            index.themes.values[cell // partners],
+            index.themes.labels[cell // partners],
+            index.partners.values[cell % partners],
+            index.partners.labels[cell % partners],
+            int(cells[cell]),
+        )
+        for cell in found
+    )
+
+
+def _rows(session: Session, index: _Index, ids: list[int]) -> tuple[Row, ...]:
+    if not ids:
+        return ()
+    excerpt = func.substr(Finding.summary, 1, EXCERPT + 40)
+    found = {
+        row.id: row
+        for row in session.execute(
+            select(
+                Finding.id,
+                Finding.title,
+                excerpt.label("excerpt"),
+                Finding.kind,
+                Finding.status,
+                Finding.visibility,
+                Finding.partner_id,
+                Finding.cycle,
+                Finding.evidence_type,
+                func.coalesce(Finding.published_at, Finding.updated_at).label("dated"),
+                Finding.is_example,
+                Partner.slug,
+                Partner.short_name,
+            )
+            .join(Partner, Partner.id == Finding.partner_id)
+            .where(Finding.id.in_(ids))
+        )
+    }
+    themes: dict[int, list[str]] = {finding_id: [] for finding_id in ids}
+    for finding_id, name in session.execute(
+        select(finding_themes.c.finding_id, Theme.name)
+        .join(Theme, Theme.id == finding_themes.c.theme_id)
+        .where(finding_themes.c.finding_id.in_(ids))
+        .order_by(Theme.position, Theme.name)
+    ):
+        themes[finding_id].append(name)
+    return tuple(
+        Row(
+            id=finding_id,
+            reference=reference(finding_id),
+            title=found[finding_id].title,
+            excerpt=_cut(found[finding_id].excerpt or ""),
+            kind=found[finding_id].kind,
+            status=found[finding_id].status,
+            visibility=found[finding_id].visibility,
+            partner_slug=found[finding_id].slug,
+            partner_name=found[finding_id].short_name,
+            cycle=found[finding_id].cycle,
+            evidence_type=found[finding_id].evidence_type,
+            themes=tuple(themes[finding_id]),
+            dated=found[finding_id].dated,
+            is_example=found[finding_id].is_example,
+        )
+        for finding_id in ids
+        if finding_id in found  # deleted since the index was built: gone on the next revision
+    )
+
+
+def _cut(text: str) -> str:
+    text = " ".join(text.split())
+    if len(text) <= EXCERPT:
+        return text
+    return text[:EXCERPT].rsplit(" ", 1)[0] + "…"
