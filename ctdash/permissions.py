@@ -41,6 +41,7 @@ class PageRule:
 
 PAGES: tuple[PageRule, ...] = (
     PageRule("home.py", "Home", ":material/home:", EVERYONE),
+    PageRule("library.py", "Findings library", ":material/local_library:", EVERYONE),
     PageRule("partners.py", "Partner map", ":material/map:", EVERYONE),
     PageRule("partner.py", "Partner profile", ":material/apartment:", EVERYONE, in_menu=False),
     PageRule("research.py", "Research status", ":material/view_kanban:", SIGNED_IN),

@@ -70,13 +70,14 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
     settle(page)
     expect(page.get_by_role("button", name="Create administrator")).to_have_count(0)
     expect(page.get_by_test_id("stMain").get_by_role("link", name="Sign in")).to_be_visible()
-    expect_menu(page, ["Home", "Partner map", "Sign in"])
+    expect_menu(page, ["Home", "Findings library", "Partner map", "Sign in"])
 
     sign_in(page, base, "ada", ADMIN_PASSWORD)
     expect_menu(
         page,
         [
             "Home",
+            "Findings library",
             "Partner map",
             "Research status",
             "Share a finding",
@@ -108,7 +109,10 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
     page.get_by_role("button", name="Change password").click()
     expect(page.get_by_test_id("stAlertContentSuccess")).to_contain_text("Your password is changed.")
     settle(page)
-    expect_menu(page, ["Home", "Partner map", "Research status", "Share a finding", "My findings", "My account"])
+    expect_menu(
+        page,
+        ["Home", "Findings library", "Partner map", "Research status", "Share a finding", "My findings", "My account"],
+    )
     visit(page, f"{base}/people")
     expect(page.get_by_text("This page is for administrators.")).to_be_visible()
     expect(page.get_by_role("heading", name="People", level=1)).to_have_count(0)

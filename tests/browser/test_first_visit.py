@@ -23,7 +23,7 @@ new MutationObserver(() => {
   }
 }).observe(document, {subtree: true, childList: true, characterData: true});
 """
-VISITOR_MENU = {"Home", "Partner map", "Sign in"}
+VISITOR_MENU = {"Home", "Findings library", "Partner map", "Sign in"}
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ EVERYONE, SIGNED_IN, STAFF = set(ROLES), {"member", "facilitator", "admin"}, {"f
 # Who may open each page once setup is done (setup.py is only for a database with no accounts).
 EXPECTED = {
     "home.py": EVERYONE,
+    "library.py": EVERYONE,
     "partners.py": EVERYONE,
     "partner.py": EVERYONE,
     "research.py": SIGNED_IN,
@@ -38,6 +39,7 @@ EXPECTED = {
 }
 TITLES = {
     "home.py": "Changing Tracks: inclusion dashboard",
+    "library.py": "Findings library",
     "partners.py": "Partner services",
     "partner.py": "Partner profile",
     "research.py": "Research status",

@@ -42,7 +42,7 @@ def test_setup_ends_with_only_the_success_message_and_a_sign_in_link(app_databas
     ]
     assert not at.text_input and not at.info, "the form and the 'setup is complete' refusal are gone"
     assert _main_links(at) == ["Sign in"]
-    assert _menu(at) == ["Home", "Partner map", "Sign in"], "the sidebar no longer offers setup"
+    assert _menu(at) == ["Home", "Findings library", "Partner map", "Sign in"], "the sidebar no longer offers setup"
 
 
 def test_setup_is_not_offered_once_an_account_exists(app_database, open_app):
@@ -99,6 +99,7 @@ def test_sign_in_with_the_right_password(app_database, open_app, database):
     assert "Signed in as **Ada Admin**" in _sidebar_text(at)
     assert _menu(at) == [
         "Home",
+        "Findings library",
         "Partner map",
         "Research status",
         "Share a finding",
@@ -221,7 +222,15 @@ def test_admin_adds_a_member_of_cornwall_who_sees_member_pages(app_database, ope
 
     member = sign_in(open_app(), "kit", temporary)
     member.run()
-    assert _menu(member) == ["Home", "Partner map", "Research status", "Share a finding", "My findings", "My account"]
+    assert _menu(member) == [
+        "Home",
+        "Findings library",
+        "Partner map",
+        "Research status",
+        "Share a finding",
+        "My findings",
+        "My account",
+    ]
     assert "Cornwall" in _sidebar_text(member)
     assert "Choose a new password before you go on" in shown(member.warning[0].value)
 
