@@ -40,6 +40,11 @@ ACTIONS = {
     "finding_submitted": "Finding submitted",
     "finding_published": "Finding published",
     "finding_returned": "Finding returned to its author",
+    "comment_added": "Comment added",
+    "comment_edited": "Comment changed",
+    "comment_deleted": "Comment deleted by its author",
+    "comment_hidden": "Comment hidden",
+    "comment_unhidden": "Comment shown again",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }

@@ -10,9 +10,11 @@ import click
 from sqlalchemy import Engine, func, select
 
 from ctdash import demo, imports
+from ctdash import export as export_service
 from ctdash.config import get_settings
 from ctdash.db import head_revision, make_engine, schema_revision, session_scope
 from ctdash.errors import CtdashError
+from ctdash.files import write_atomically
 from ctdash.models import (
     Attachment,
     AuditEvent,
@@ -42,6 +44,10 @@ def user_errors(command):
             raise click.ClickException(getattr(error, "detail", None) or str(error)) from None
 
     return wrapper
+
+
+# The command line acts with the database owner's rights: it sees every finding.
+OWNER = Viewer(role=Role.ADMIN, name="command line")
 
 
 def _engine() -> Engine:
@@ -206,3 +212,60 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
             session, viewer=viewer, kind=kind, data=data, filename=file.name, expected_signature=plan.signature
         )
     click.echo(report.message)
+
+
+class UsageProblem(click.ClickException):
+    """A mistake in how a command was called: one line, exit status 2, as click's own usage errors."""
+
+    exit_code = 2
+
+
+@main.group(help="Write what the database holds to a spreadsheet.")
+def export() -> None:
+    pass
+
+
+@export.command(
+    "findings",
+    help="Write every finding, with the database owner's rights (drafts and working-group-only findings "
+    "included), in order of reference, to FILE: a .xlsx workbook (a Findings sheet and an Attachments "
+    "sheet listing every file) or a .csv of the findings alone (attachments counted). Text that a "
+    "spreadsheet would run as a formula starts with a quote. FILE is written owner-only, and replaced "
+    "only once it is complete.",
+)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--published-only", is_flag=True, help="Only published findings (public and working-group-only ones).")
+@user_errors
+def export_findings(file: Path, published_only: bool) -> None:
+    suffix = file.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        raise UsageProblem(
+            f"Name the file with .xlsx (a workbook that also lists the attachments) or .csv (the findings "
+            f"only), for example findings.xlsx; '{file.name}' is neither."
+        )
+    if not file.parent.is_dir():
+        raise click.ClickException(_unwritable(file, "the folder does not exist"))
+    engine = _engine()
+    initialise(engine)
+    with session_scope(engine, read_only=True) as session:
+        ids = export_service.all_finding_ids(session, published_only=published_only)
+        tables = export_service.findings_tables(session, viewer=OWNER, finding_ids=ids)
+    data = export_service.to_xlsx(tables) if suffix == ".xlsx" else export_service.findings_csv(tables)
+    try:
+        write_atomically(file, data)
+    except OSError as error:
+        raise click.ClickException(_unwritable(file, (error.strerror or str(error)).lower())) from None
+    findings_written = _count(len(tables.findings), "finding")
+    files = _count(len(tables.attachments), "attachment")
+    if suffix == ".xlsx":
+        click.echo(f"Wrote {findings_written} and {files} to {file}.")
+    else:
+        click.echo(f"Wrote {findings_written} to {file} (with {files} counted per finding; .xlsx lists them).")
+
+
+def _unwritable(file: Path, reason: str) -> str:
+    return f"Could not write {file}: {reason}; choose a file in a folder that exists and that you may write to."
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"

@@ -349,8 +349,8 @@ def bump_revision(session: Session, *areas: str) -> None:
     session.info.setdefault(_PENDING_AREAS, set()).update(areas or AREAS)
 
 
-def fetch_columns(session: Session, sql: str, params: Sequence = ()) -> list[tuple]:
-    """The columns of a query's rows (empty when there are none), fetched through the driver.
+def fetch_rows(session: Session, sql: str, params: Sequence = ()) -> list[tuple]:
+    """A query's rows as plain tuples, fetched through the driver.
 
     For reads of tens of thousands of rows of plain values: SQLAlchemy's per-row result processing
     would cost more than the query. ``sql`` uses the driver's placeholders (``?`` on SQLite, ``%s``
@@ -359,10 +359,9 @@ def fetch_columns(session: Session, sql: str, params: Sequence = ()) -> list[tup
     cursor = session.connection().connection.cursor()
     try:
         cursor.execute(sql, tuple(params))
-        rows = cursor.fetchall()
+        return cursor.fetchall()
     finally:
         cursor.close()
-    return list(zip(*rows, strict=True))
 
 
 def inline(session: Session, value: object, type_) -> ColumnElement:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import tempfile
 from pathlib import Path
 
 log = logging.getLogger("ctdash")
@@ -39,3 +41,24 @@ def restrict_sqlite_files(path: Path) -> None:
             pass  # a companion another process's SQLite removed meanwhile
         except PermissionError:
             log.warning("cannot make %s owner-only: it belongs to another user; check its permissions", file)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file beside it, renamed over ``path`` once complete.
+
+    A failure part way (a full disk, an interrupted command) leaves ``path`` as it was, never half
+    written, and removes the temporary file. The file is owner-only (0600), like the database whose
+    contents it carries. Raises OSError, such as FileNotFoundError when the folder does not exist.
+    """
+    path = Path(path)
+    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -25,8 +25,8 @@ import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from ctdash import db, search
-from ctdash.findings import KIND_LABELS, reference
+from ctdash import db, export, search
+from ctdash.findings import EVIDENCE_TYPES, KIND_LABELS, reference
 from ctdash.models import (
     Finding,
     FindingKind,
@@ -200,9 +200,17 @@ _indexes: dict[str, _Index] = {}
 _index_lock = threading.Lock()
 
 
-def _codes(values: Sequence, vocabulary: Sequence) -> np.ndarray:
-    lookup = {value: code for code, value in enumerate(vocabulary)}
-    return np.fromiter((lookup.get(value, -1) for value in values), dtype=np.int32, count=len(values))
+def _codes(values: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
+    """Each value's position in ``vocabulary`` (-1 for a value not in it), for whole columns at once."""
+    if not len(vocabulary) or not len(values):
+        return np.full(len(values), -1, dtype=np.int32)
+    if values.dtype == object:  # text: an empty value is None, which does not compare with text
+        values = np.where(values == None, "", values)  # noqa: E711 (element-wise)
+    order = np.argsort(vocabulary, kind="stable")
+    found = np.searchsorted(vocabulary[order], values).clip(0, len(vocabulary) - 1)
+    codes = order[found].astype(np.int32)
+    codes[vocabulary[codes] != values] = -1
+    return codes
 
 
 def _ranks(order: np.ndarray) -> np.ndarray:
@@ -220,69 +228,73 @@ def _case(column: str, values: Sequence[str]) -> str:
     )
 
 
+def _array(rows: list[tuple], columns: int, dtype) -> np.ndarray:
+    return np.array(rows, dtype=dtype) if rows else np.empty((0, columns), dtype=dtype)
+
+
 def _build(session: Session, revision: int) -> _Index:
+    """Read every finding's facet values: three scans of covering indexes (migration 0012), whole
+    columns turned into codes with numpy; at 100,000 findings Python work per row would dominate."""
     theme_rows = session.execute(select(Theme.id, Theme.slug, Theme.name).order_by(Theme.position, Theme.name)).all()
     partner_rows = session.execute(select(Partner.id, Partner.slug, Partner.short_name).order_by(Partner.name)).all()
-    # Built from SQL the migrations fix, over columns of plain values; the enums' stored values are
-    # turned into codes by the database.
-    columns = (
-        db.fetch_columns(
+    # The enums' stored values are turned into codes by the database, so the rows are all numbers.
+    numbers = _array(
+        db.fetch_rows(
             session,
             "SELECT id, "
             f"{_case('status', STATUSES)}, "
             f"{_case('visibility', (Visibility.GROUP.value, Visibility.PUBLIC.value))}, "
-            "partner_id, coalesce(author_id, -1), "
-            f"{_case('kind', KINDS)}, "
-            "cycle, evidence_type, coalesce(published_at, updated_at) FROM findings ORDER BY id",
-        )
-        or [()] * 9
+            f"partner_id, coalesce(author_id, -1), {_case('kind', KINDS)} FROM findings ORDER BY id",
+        ),
+        6,
+        np.int64,
     )
-    ids = np.array(columns[0], dtype=np.int64)
-    size = len(ids)
-    pairs = db.fetch_columns(session, "SELECT finding_id, theme_id FROM finding_themes") or [(), ()]
-    by_title = db.fetch_columns(session, "SELECT id FROM findings ORDER BY lower(title), id") or [()]
+    words = _array(
+        db.fetch_rows(
+            session, "SELECT cycle, evidence_type, coalesce(published_at, updated_at) FROM findings ORDER BY id"
+        ),
+        3,
+        object,
+    )
+    pairs = _array(db.fetch_rows(session, "SELECT finding_id, theme_id FROM finding_themes"), 2, np.int64)
+    by_title = _array(db.fetch_rows(session, "SELECT id FROM findings ORDER BY lower(title), id"), 1, np.int64)
 
-    dates = columns[8]
-    # SQLite keeps times as ISO text, which sorts as time does; PostgreSQL gives datetimes.
-    moments = np.array([str(moment) for moment in dates]) if size else np.array([], dtype=str)
-    year_of = np.array([int(str(moment)[:4]) for moment in dates], dtype=np.int32)
-    years = sorted(set(year_of.tolist()), reverse=True)
-    cycle_codes, cycles = _factorized(columns[6], reverse=True)
-    evidence_codes, evidence = _factorized(columns[7])
-    partner_ids = [row[0] for row in partner_rows]
+    ids = numbers[:, 0].copy()
+    # SQLite keeps times as ISO text, which sorts as time does; PostgreSQL gives datetimes, written so too.
+    moments = words[:, 2].astype(str)
+    year_of = moments.astype("U4").astype(np.int32)
+    years = np.unique(year_of)[::-1]
+    cycles = np.array(sorted({value for value in words[:, 0] if value}, reverse=True), dtype=object)
+    evidence = np.array(
+        [*EVIDENCE_TYPES, *sorted({value for value in words[:, 1] if value} - set(EVIDENCE_TYPES))], dtype=object
+    )
+    partner_ids = np.array([row[0] for row in partner_rows], dtype=np.int64)
     partner_names = [row[2] for row in partner_rows]
-    partner_code = _codes(columns[3], partner_ids)
+    partner_code = _codes(numbers[:, 3], partner_ids)
     name_rank = _ranks(np.array(sorted(range(len(partner_names)), key=lambda code: partner_names[code].lower())))
-    theme_ids = [row[0] for row in theme_rows]
     return _Index(
         revision=revision,
         ids=ids,
-        status=np.array(columns[1], dtype=np.int8),
-        public=np.array(columns[2], dtype=np.int8) == 1,
+        status=numbers[:, 1].astype(np.int8),
+        public=numbers[:, 2] == 1,
         partner=partner_code,
-        partner_id=np.array(columns[3], dtype=np.int64),
-        author_id=np.array(columns[4], dtype=np.int64),
-        kind=np.array(columns[5], dtype=np.int8),
-        cycle=cycle_codes,
-        evidence=evidence_codes,
-        year=_codes(year_of.tolist(), years),
-        newest=_ranks(np.lexsort((-ids, moments))[::-1].copy()) if size else np.array([], dtype=np.int32),
-        title_rank=_ranks(np.searchsorted(ids, np.array(by_title[0], dtype=np.int64))),
-        partner_rank=_ranks(np.lexsort((ids, name_rank[partner_code]))) if size else np.array([], dtype=np.int32),
-        theme_of=np.searchsorted(ids, np.array(pairs[0], dtype=np.int64)).astype(np.int32),
-        theme_code=_codes(pairs[1], theme_ids),
+        partner_id=numbers[:, 3].copy(),
+        author_id=numbers[:, 4].copy(),
+        kind=numbers[:, 5].astype(np.int8),
+        cycle=_codes(words[:, 0], cycles),
+        evidence=_codes(words[:, 1], evidence),
+        year=_codes(year_of, years),
+        newest=_ranks(np.lexsort((ids, moments))[::-1].copy()),
+        title_rank=_ranks(np.searchsorted(ids, by_title[:, 0])),
+        partner_rank=_ranks(np.lexsort((ids, name_rank[partner_code]))) if len(ids) else np.empty(0, np.int32),
+        theme_of=np.searchsorted(ids, pairs[:, 0]).astype(np.int32),
+        theme_code=_codes(pairs[:, 1], np.array([row[0] for row in theme_rows], dtype=np.int64)),
         themes=_Vocabulary(tuple(row[1] for row in theme_rows), tuple(row[2] for row in theme_rows)),
         partners=_Vocabulary(tuple(row[1] for row in partner_rows), tuple(partner_names)),
         cycles=_Vocabulary(tuple(cycles), tuple(cycles)),
         evidence_types=_Vocabulary(tuple(evidence), tuple(value.capitalize() for value in evidence)),
-        years=_Vocabulary(tuple(years), tuple(str(year) for year in years)),
+        years=_Vocabulary(tuple(int(year) for year in years), tuple(str(year) for year in years)),
     )
-
-
-def _factorized(values: Sequence[str | None], *, reverse: bool = False) -> tuple[np.ndarray, list[str]]:
-    """Codes for a column of a few distinct values (None is -1), and the values in order."""
-    vocabulary = sorted({value for value in values if value}, reverse=reverse)
-    return _codes(values, vocabulary), vocabulary
 
 
 def _index(session: Session) -> _Index:
@@ -525,6 +537,12 @@ def matching_ids(session: Session, *, viewer: Viewer, query: Query) -> list[int]
     index, view, tiers, _, words = _view(session, viewer, query)
     sort = query.sort if (query.sort != "relevance" or words) else "newest"
     return [int(finding_id) for finding_id in index.ids[_ordered(index, view, tiers, sort)]]
+
+
+@db.reads(db.FINDINGS)
+def export_view(session: Session, *, viewer: Viewer, query: Query) -> export.FindingTables:
+    """The view's findings as spreadsheet tables, in the view's order (ctdash.export)."""
+    return export.findings_tables(session, viewer=viewer, finding_ids=matching_ids(session, viewer=viewer, query=query))
 
 
 def _kind_by_theme(index: _Index, view: np.ndarray) -> tuple[tuple[str, str, str, int], ...]:

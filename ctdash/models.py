@@ -26,6 +26,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -331,6 +332,21 @@ class Finding(Base):
         # "Latest published" reads this in order instead of skipping every unpublished row.
         Index("ix_findings_status_published", "status", "published_at"),
         CheckConstraint("kind IS NOT NULL OR status IN ('draft', 'returned')", name="kind_once_submitted"),
+        # The findings library reads every finding's facet values from this index alone (ctdash.library).
+        Index(
+            "ix_findings_library",
+            "id",
+            "status",
+            "visibility",
+            "partner_id",
+            "author_id",
+            "kind",
+            "cycle",
+            "evidence_type",
+            "published_at",
+            "updated_at",
+        ),
+        Index("ix_findings_title_order", text("lower(title)"), "id"),
     )
 
 

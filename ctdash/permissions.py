@@ -2,8 +2,8 @@
 
 - Pages: who may open each file in ``pages/``, checked by the page itself on every run (``ui.guard``).
 - Rows: which findings a viewer may see (``visible_findings``, a WHERE clause every read adds).
-- Actions: who may manage people, read the audit log, edit partner services or import spreadsheets
-  (``require``), checked by the services.
+- Actions: who may manage people, read the audit log, edit partner services, import spreadsheets or
+  hide comments (``require``), checked by the services; who may comment, and change their comments.
 """
 
 from __future__ import annotations
@@ -110,12 +110,14 @@ READ_AUDIT_LOG = "read the audit log"
 EDIT_PARTNERS = "edit partner services"
 IMPORT = "import spreadsheets"
 REVIEW_FINDINGS = "review findings"  # see the review queue, publish or return submitted findings
+MODERATE_COMMENTS = "hide comments"  # hide an inappropriate comment with a reason, or show it again
 ACTIONS = {
     MANAGE_PEOPLE: ADMINS,
     READ_AUDIT_LOG: ADMINS,
     EDIT_PARTNERS: STAFF,
     IMPORT: ADMINS,
     REVIEW_FINDINGS: STAFF,
+    MODERATE_COMMENTS: STAFF,
 }
 ACTOR_NAMES = {ADMINS: "administrators", STAFF: "facilitators and administrators"}
 
@@ -238,3 +240,58 @@ def visible_findings(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.partner_id is None:
         return or_(published, own)
     return or_(published, Finding.partner_id == viewer.partner_id, own)
+
+
+# --- comments ----------------------------------------------------------------------------------
+#
+# Support and challenge is the working group's conversation: every signed-in person may read and add
+# comments on the findings they may see; visitors see none. Authors edit and delete their own
+# comments, while they are not hidden (a hidden comment is kept as it was, for the record).
+# Facilitators and administrators hide an inappropriate comment with a reason, and show it again.
+
+
+def may_comment(viewer: Viewer) -> bool:
+    """Whether ``viewer`` may read and add comments (on the findings they may see)."""
+    return viewer.signed_in
+
+
+def require_comments(viewer: Viewer) -> None:
+    if not may_comment(viewer):
+        raise PermissionDenied("Sign in to read and add comments on findings.")
+
+
+def may_moderate_comments(viewer: Viewer) -> bool:
+    return may(viewer, MODERATE_COMMENTS)
+
+
+def _own_comment(viewer: Viewer, author_id: int | None) -> bool:
+    return viewer.signed_in and viewer.user_id is not None and author_id == viewer.user_id
+
+
+def may_edit_comment(viewer: Viewer, *, author_id: int | None, hidden: bool) -> bool:
+    return _own_comment(viewer, author_id) and not hidden
+
+
+def may_delete_comment(viewer: Viewer, *, author_id: int | None, hidden: bool) -> bool:
+    return _own_comment(viewer, author_id) and not hidden
+
+
+def _require_own_comment(viewer: Viewer, *, author_id: int | None, hidden: bool, doing: str, done: str) -> None:
+    require_comments(viewer)
+    if not _own_comment(viewer, author_id):
+        raise PermissionDenied(
+            f"Only the person who wrote a comment can {doing} it; add a comment of your own instead."
+        )
+    if hidden:
+        raise PermissionDenied(
+            f"A facilitator has hidden this comment, so it can no longer be {done}; "
+            "ask them or the programme team if you think it should be shown again."
+        )
+
+
+def require_edit_comment(viewer: Viewer, *, author_id: int | None, hidden: bool) -> None:
+    _require_own_comment(viewer, author_id=author_id, hidden=hidden, doing="change", done="changed")
+
+
+def require_delete_comment(viewer: Viewer, *, author_id: int | None, hidden: bool) -> None:
+    _require_own_comment(viewer, author_id=author_id, hidden=hidden, doing="delete", done="deleted")

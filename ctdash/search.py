@@ -89,16 +89,15 @@ def matches(session: Session, words: Terms) -> tuple[tuple[int, ...], tuple[int,
         for tier, column in ((KEY_QUOTE, "key_quote"), (TITLE, "title")):
             tiers.update(dict.fromkeys(_ids(session, query, _fts5(words, column)), tier))
         return tuple(tiers), tuple(tiers.values())
-    columns = db.fetch_columns(
+    rows = db.fetch_rows(
         session,
         "SELECT id, CASE WHEN search_vector @@ to_tsquery('english', %s) THEN 0 "
         "WHEN search_vector @@ to_tsquery('english', %s) THEN 1 ELSE 2 END "
         "FROM findings WHERE search_vector @@ to_tsquery('english', %s)",
         (_tsquery(words, "A"), _tsquery(words, "C"), _tsquery(words)),
     )
-    return (columns[0], columns[1]) if columns else ((), ())
+    return tuple(row[0] for row in rows), tuple(row[1] for row in rows)
 
 
-def _ids(session: Session, query: str, match: str) -> tuple[int, ...]:
-    columns = db.fetch_columns(session, query, (match,))
-    return columns[0] if columns else ()
+def _ids(session: Session, query: str, match: str) -> list[int]:
+    return [row[0] for row in db.fetch_rows(session, query, (match,))]

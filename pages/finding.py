@@ -1,9 +1,10 @@
-"""One finding: every field, its files, its history, and for reviewers the publish and return box."""
+"""One finding: every field, its files, its history, for reviewers the publish and return box, and for the
+working group its support and challenge."""
 
 import streamlit as st
 
-from ctdash import findings, permissions, ui
-from ctdash.ui import finding_views
+from ctdash import comments, findings, permissions, ui
+from ctdash.ui import comment_views, finding_views
 
 viewer = ui.guard(__file__)
 if permissions.may(viewer, permissions.REVIEW_FINDINGS):
@@ -24,5 +25,11 @@ review_area = finding_views.show_finding(detail, heading)
 # Drawn beside the finding and saved once the whole page is drawn, so a conflict shows in the box.
 with review_area:
     action = finding_views.review_box(detail, viewer)
+# The working group's comments are for signed-in people only: visitors see neither them nor the form.
+comment_action = None
+if permissions.may_comment(viewer):
+    comment_action = comment_views.section(ui.read(comments.discussion, finding_id=finding_id), viewer)
 if action is not None:
     finding_views.save_review(action, detail, viewer)
+elif comment_action is not None:
+    comment_views.save(comment_action, detail, viewer)

@@ -1,16 +1,17 @@
-"""Home: what the programme is, the key numbers, and the newest findings."""
+"""Home: what the programme is, what is new since the person's last visit, the key numbers, and the newest findings."""
 
 import streamlit as st
 
 from ctdash import ui
 from ctdash.overview import load_overview
 from ctdash.seed import load_programme
-from ctdash.ui import components
+from ctdash.ui import components, whats_new
 
 viewer = ui.guard(__file__)
 overview = ui.read(load_overview)
 components.programme_intro(load_programme())
 components.example_notice(overview, viewer=viewer)
+whats_new.box(ui.current_account())
 components.key_numbers(overview)
 
 left, right = st.columns(2, gap="large")

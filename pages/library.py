@@ -33,5 +33,6 @@ with listing:
     if results.total:
         views.rows(results, viewer)
         views.pager(results)
+        views.downloads(results)
     else:
         views.nothing_found(results)

@@ -15,7 +15,7 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 
 from ctdash import passwords, sign_in, users
 from ctdash.config import cookie_key, get_settings
-from ctdash.ui import who
+from ctdash.ui import whats_new, who
 from ctdash.ui.database import open_session, read_session
 from ctdash.ui.errors import user_errors
 from ctdash.ui.format import plain
@@ -205,6 +205,7 @@ def authenticate(sign_out_area) -> Viewer:
         account = None
 
     st.session_state[who.ACCOUNT] = account
+    whats_new.note_visit(account)  # once per browser session and person, after a sign-in or a cookie restore
     return account.viewer() if account else ANONYMOUS
 
 

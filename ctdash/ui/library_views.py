@@ -9,10 +9,13 @@ it; a widget's change is written back to the URL in its callback, starting again
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import streamlit as st
 
 from ctdash import library
 from ctdash.library import FACETS, Query, Results
+from ctdash.ui import exports
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES, STATUS_BADGES
 from ctdash.ui.finding_views import finding_url
 from ctdash.ui.format import label, literal, local_time, plain
@@ -175,3 +178,8 @@ def pager(results: Results) -> None:
         args=(page + 1,),
         width="stretch",
     )
+
+
+def downloads(results: Results) -> None:
+    st.markdown("**Download this view**")
+    exports.library_buttons(replace(results.query, page=1), results.total, key="library")

@@ -1,12 +1,16 @@
+import errno
+
+import openpyxl
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
+from ctdash import files
 from ctdash.cli import main
 from ctdash.config import DATA_DIR
 from ctdash.db import head_revision, make_engine, session_scope
-from ctdash.models import AuditEvent, Partner, Project
-from tests.factories import make_user
+from ctdash.models import Attachment, AttachmentBlob, AuditEvent, FindingStatus, Partner, Project
+from tests.factories import make_finding, make_partner, make_user
 
 pytestmark = pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 
@@ -151,3 +155,109 @@ def test_import_refuses_a_file_that_is_not_a_spreadsheet_in_one_line(cli, tmp_pa
     assert result.output == (
         "Error: That file is a PDF, not a spreadsheet: export the table as .xlsx or .csv and upload that.\n"
     )
+
+
+# --- export -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def out(tmp_path):
+    """A folder for exported files, apart from the test's SQLite database."""
+    folder = tmp_path / "out"
+    folder.mkdir()
+    return folder
+
+
+@pytest.fixture
+def library(cli, database_url):
+    """A published finding with a file and a formula-like title, a draft, and a published one, by id."""
+    cli("init")
+    engine = make_engine(database_url)
+    with session_scope(engine) as session:
+        partner = make_partner(session, name="Kernow Music Hub (test data)")
+        first = make_finding(
+            session, partner, title='=HYPERLINK("http://evil.example")', status=FindingStatus.PUBLISHED
+        )
+        session.add(
+            Attachment(
+                finding=first,
+                filename="notes.txt",
+                original_name="notes.txt",
+                content_type="text/plain",
+                size_bytes=5,
+                sha256="0" * 64,
+                blob=AttachmentBlob(data=b"notes"),
+            )
+        )
+        draft = make_finding(session, partner, title="Café draft (test data)")
+        last = make_finding(session, partner, title="Published later (test data)", status=FindingStatus.PUBLISHED)
+        ids = [first.id, draft.id, last.id]
+    engine.dispose()
+    return ids
+
+
+def test_export_findings_to_xlsx_writes_every_finding_in_id_order_and_their_files(cli, library, out):
+    path = out / "findings.xlsx"
+    result = cli("export", "findings", str(path))
+    assert (result.exit_code, result.output) == (0, f"Wrote 3 findings and 1 attachment to {path}.\n")
+    workbook = openpyxl.load_workbook(path)
+    findings = [[cell.value for cell in row] for row in workbook["Findings"].iter_rows(values_only=False)]
+    assert [row[0] for row in findings[1:]] == [f"CT-{finding_id:06d}" for finding_id in library]
+    assert [row[1] for row in findings[1:]] == [
+        '\'=HYPERLINK("http://evil.example")',
+        "Café draft (test data)",
+        "Published later (test data)",
+    ]
+    assert [cell.value for cell in workbook["Attachments"]["C"]] == ["File name", "notes.txt"]
+    assert [file.name for file in out.iterdir()] == ["findings.xlsx"], "no temporary file is left"
+
+
+def test_export_published_findings_to_csv(cli, library, out):
+    path = out / "published.CSV"
+    result = cli("export", "findings", str(path), "--published-only")
+    assert result.exit_code == 0, result.output
+    assert result.output == f"Wrote 2 findings to {path} (with 1 attachment counted per finding; .xlsx lists them).\n"
+    data = path.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf")
+    lines = data.decode("utf-8-sig").splitlines()
+    assert [line.split(",")[0] for line in lines] == ["Reference", f"CT-{library[0]:06d}", f"CT-{library[2]:06d}"]
+    assert "Café" not in data.decode("utf-8-sig")
+
+
+def test_export_refuses_a_file_that_is_neither_xlsx_nor_csv_in_one_line(cli, out):
+    result = cli("export", "findings", str(out / "findings.ods"))
+    assert result.exit_code == 2
+    assert result.output == (
+        "Error: Name the file with .xlsx (a workbook that also lists the attachments) or .csv (the findings "
+        "only), for example findings.xlsx; 'findings.ods' is neither.\n"
+    )
+    assert list(out.iterdir()) == []
+
+
+def test_export_to_a_folder_that_does_not_exist_fails_in_one_line(cli, library, out):
+    path = out / "missing" / "findings.csv"
+    result = cli("export", "findings", str(path))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: Could not write {path}: the folder does not exist; choose a file in a folder that exists "
+        "and that you may write to.\n"
+    )
+    assert list(out.iterdir()) == []
+
+
+def test_export_that_cannot_be_written_leaves_the_old_file_and_no_half_file(cli, library, out, monkeypatch):
+    path = out / "findings.xlsx"
+    path.write_bytes(b"last week's export")
+
+    def disk_full(source, target):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "replace", disk_full)
+    result = cli("export", "findings", str(path))
+    assert result.exit_code == 1
+    assert result.output == (
+        f"Error: Could not write {path}: no space left on device; choose a file in a folder that exists "
+        "and that you may write to.\n"
+    )
+    assert path.read_bytes() == b"last week's export"
+    assert [file.name for file in out.iterdir()] == ["findings.xlsx"]

@@ -7,7 +7,7 @@ import subprocess
 
 import pytest
 
-from ctdash.files import restrict_sqlite_files
+from ctdash.files import restrict_sqlite_files, write_atomically
 
 
 def _mode(path):
@@ -68,3 +68,18 @@ def test_databases_and_the_cookie_key_are_git_ignored_wherever_they_are(path):
         pytest.skip("not a git checkout")
     result = subprocess.run(["git", "check-ignore", "--quiet", "--no-index", path], cwd=PROJECT_DIR, check=False)
     assert result.returncode == 0, f"{path} would be committed"
+
+
+def test_an_atomic_write_replaces_the_whole_file_owner_only(tmp_path, usual_umask):
+    path = tmp_path / "findings.csv"
+    path.write_bytes(b"old export")
+    path.chmod(0o644)
+    write_atomically(path, b"new export")
+    assert (path.read_bytes(), _mode(path)) == (b"new export", 0o600)
+    assert [file.name for file in tmp_path.iterdir()] == ["findings.csv"]
+
+
+def test_an_atomic_write_into_a_missing_folder_raises_and_leaves_nothing(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        write_atomically(tmp_path / "missing" / "findings.csv", b"export")
+    assert list(tmp_path.iterdir()) == []
