@@ -294,6 +294,9 @@ class LibraryPage:
             self.at.query_params["theme"] = THEME
             self.at.query_params["kind"] = KIND
             self.first, _ = clock(lambda: self.check(self.at.switch_page(LIBRARY_PAGE).run()))
+        # What AppTest itself costs for a one-line script, to read the page figures against.
+        self.harness = AppTest.from_string("import streamlit as st\nst.write('x')", default_timeout=60)
+        self.harness.run()
 
     def shows(self, total: int) -> bool:
         """Whether the page says it found ``total`` findings (so the query reached it from the URL)."""
@@ -312,6 +315,9 @@ class LibraryPage:
         from ctdash.ui import database
 
         database._cached.clear()
+
+    def harness_run(self) -> float:
+        return clock(self.harness.run)[0]
 
     def rerun(self) -> float:
         with contextlib.redirect_stdout(self.printed):
@@ -397,6 +403,7 @@ def measure(url: str, args: argparse.Namespace) -> Round:
                 round_samples.append(("library page rerun, cache hit", page.rerun()))
                 page.clear_cache()
                 round_samples.append(("library page rerun, cache cleared", page.rerun()))
+                round_samples.append(("AppTest harness alone (1-line script)", page.harness_run()))
             if index:
                 for name, milliseconds in round_samples:
                     result.add(name, milliseconds)
@@ -425,6 +432,7 @@ def report(rounds: list[Round]) -> list[str]:
             result.figure("library page rerun, cache miss"),
             result.figure("library page rerun, cache hit", HIT_BUDGET_MS),
             result.figure("library page rerun, cache cleared"),
+            result.figure("AppTest harness alone (1-line script)"),
         ]
         figures = [figure for figure in figures if figure is not None]
         print_table(figures)
