@@ -218,7 +218,7 @@ def datasette_server(executable: str, sqlite_file: Path) -> Iterator[str]:
     page_url = f"http://127.0.0.1:{port}/{urllib.parse.quote(sqlite_file.stem)}/{VIEW}?{urllib.parse.urlencode(query)}"
     try:
         deadline = time.monotonic() + 120
-        while True:  # until the page itself answers: an immutable database is hashed after the server is up
+        while True:  # until the page itself answers, not merely the server
             try:
                 fetch(page_url)
                 break
