@@ -14,6 +14,7 @@ st.caption(
     "Members of the working group sign in to see more."
 )
 
+views.apply_chart_click()
 query, notices = ui.read(library.read_query, params=views.url_params())
 views.show_view(query)
 results = ui.read(library.browse, query=query)
@@ -30,9 +31,16 @@ with listing:
         views.summary_line(results)
     with order:
         views.sort_box(results)
-    if results.total:
-        views.rows(results, viewer)
-        views.pager(results)
-        views.downloads(results)
-    else:
-        views.nothing_found(results)
+    # Only the open view is drawn; the URL names it (?view=Charts).
+    list_tab, charts_tab = st.tabs(views.VIEWS, key=views.VIEW_KEY, on_change="rerun", bind="query-params")
+    with list_tab:
+        if list_tab.open:
+            if results.total:
+                views.rows(results, viewer)
+                views.pager(results)
+                views.downloads(results)
+            else:
+                views.nothing_found(results)
+    with charts_tab:
+        if charts_tab.open:
+            views.charts(results)

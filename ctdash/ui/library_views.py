@@ -15,12 +15,15 @@ import streamlit as st
 
 from ctdash import library
 from ctdash.library import FACETS, Query, Results
-from ctdash.ui import exports
+from ctdash.ui import exports, library_charts
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES, STATUS_BADGES
 from ctdash.ui.finding_views import finding_url
 from ctdash.ui.format import label, literal, local_time, plain
 from ctdash.viewer import Viewer
 
+VIEWS = ("List", "Charts")
+VIEW_KEY = "view"  # also the URL parameter naming the open tab (library?view=Charts)
+THEME_CHART, CYCLE_CHART, CELL_CHART = "library_chart_theme", "library_chart_cycle", "library_chart_cell"
 SEARCH_KEY = "library_q"
 SORT_KEY = "library_sort"
 FACET_KEYS = {facet: f"library_{facet}" for facet, _ in FACETS}
@@ -28,7 +31,7 @@ FACET_KEYS = {facet: f"library_{facet}" for facet, _ in FACETS}
 
 def url_params() -> tuple[tuple[str, tuple[str, ...]], ...]:
     """The URL's query parameters as (name, values) pairs, a hashable cache key."""
-    return tuple((name, tuple(st.query_params.get_all(name))) for name in sorted(st.query_params.keys()))
+    return tuple((name, tuple(st.query_params.get_all(name))) for name in sorted(st.query_params))
 
 
 def show_view(query: Query) -> None:
@@ -183,3 +186,36 @@ def pager(results: Results) -> None:
 def downloads(results: Results) -> None:
     st.markdown("**Download this view**")
     exports.library_buttons(replace(results.query, page=1), results.total, key="library")
+
+
+def apply_chart_click() -> None:
+    """A click on a chart's bar or cell adds what it stands for to the view's filters and shows the list.
+
+    Read before anything is drawn; the chart's selection is then dropped, so removing the filter
+    later is not undone by the old click.
+    """
+    added: dict[str, str] = {}
+    if theme := library_charts.picked_theme(THEME_CHART):
+        added["theme"] = theme
+    if cycle := library_charts.picked_cycle(CYCLE_CHART):
+        added["cycle"] = cycle
+    if cell := library_charts.picked_cell(CELL_CHART):
+        added["theme"], added["partner"] = cell
+    if not added:
+        return
+    for key in (THEME_CHART, CYCLE_CHART, CELL_CHART):
+        st.session_state.pop(key, None)
+    params = {name: st.query_params.get_all(name) for name in st.query_params if name not in ("page", "view")}
+    for name, value in added.items():
+        params[name] = sorted({*params.get(name, []), value})
+    st.session_state[VIEW_KEY] = VIEWS[0]
+    st.query_params.from_dict(params)
+    st.rerun()
+
+
+def charts(results: Results) -> None:
+    """The view's findings in three charts, each with a sentence and its numbers as a table."""
+    st.caption("Click a bar or a square to show just those findings.")
+    library_charts.draw_kind_by_theme(results.kind_by_theme, key=THEME_CHART)
+    library_charts.draw_kind_by_cycle(results.kind_by_cycle, key=CYCLE_CHART)
+    library_charts.draw_theme_partner(results.theme_by_partner, key=CELL_CHART)

@@ -209,3 +209,22 @@ def test_a_cached_view_is_never_served_to_another_viewer(app_database, open_app,
     assert "Hull draft (test data)" in _titles(_open(open_app, "lou", q="families"))
     assert "Hull draft (test data)" not in _titles(_open(open_app, "kit", q="families"))
     assert "Hull draft (test data)" not in _titles(_open(open_app, q="families"))
+
+
+def test_clicking_a_theme_bar_filters_the_list_and_a_heat_map_cell_adds_the_service(app_database, open_app, shelf):
+    at = _open(open_app, view="Charts")
+    assert not at.exception
+    assert at.get("vega_lite_chart"), "the charts tab draws its charts"
+    at.session_state["library_chart_theme"] = {"selection": {"pick_theme": [{"theme": "rural-and-geographic-access"}]}}
+    at.run()
+    assert at.query_params["theme"] == "rural-and-geographic-access"
+    assert _titles(at) == ["Bus fares (test data)"], "the list is shown, filtered"
+    _facet(at, "theme").unselect("rural-and-geographic-access").run()
+    assert len(_titles(at)) == 3, "removing the filter is not undone by the old click"
+    at.query_params["view"] = "Charts"
+    at.session_state["library_chart_cell"] = {
+        "selection": {"pick_cell": [{"theme": "youth-voice-and-co-design", "partner": "hull"}]}
+    }
+    at.run()
+    assert _titles(at) == ["Youth panels (test data)"]
+    assert _facet(at, "partner").value == ["hull"]
