@@ -358,7 +358,10 @@ def fetch_rows(session: Session, sql: str, params: Sequence = ()) -> list[tuple]
     """
     cursor = session.connection().connection.cursor()
     try:
-        cursor.execute(sql, tuple(params))
+        if params:
+            cursor.execute(sql, tuple(params))
+        else:  # without parameters, so a % in the SQL is an operator to psycopg too
+            cursor.execute(sql)
         return cursor.fetchall()
     finally:
         cursor.close()

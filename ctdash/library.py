@@ -166,38 +166,110 @@ class _Vocabulary:
 
 
 @dataclass(frozen=True)
-class _Index:
-    """Every finding's facet values as arrays, position i being the finding ``ids[i]`` (ids ascending)."""
+class _Rows:
+    """Every finding's stored facet values, position i being the finding ``ids[i]`` (ids ascending)."""
 
-    revision: int
     ids: np.ndarray
+    version: np.ndarray
     status: np.ndarray  # code in STATUSES
     public: np.ndarray  # bool
-    partner: np.ndarray  # code in partners
     partner_id: np.ndarray
     author_id: np.ndarray  # -1 when none
     kind: np.ndarray  # code in KINDS, -1 while a draft has none
+    year: np.ndarray  # of ``dated``
+    dated: np.ndarray  # microseconds since 1970: published, or last changed when not published
+    cycle: np.ndarray  # the cycle's first year (2024 for "2024-25"), -1 when none
+    evidence: np.ndarray  # code in EVIDENCE_TYPES, -1 when none (or not one of them)
+    pair_finding: np.ndarray  # (finding id, theme id) pairs: two parallel arrays
+    pair_theme: np.ndarray
+
+    def without(self, gone: np.ndarray) -> _Rows:
+        """These rows less the findings whose ids are in ``gone``."""
+        keep = ~np.isin(self.ids, gone)
+        keep_pairs = ~np.isin(self.pair_finding, gone)
+        return _Rows(
+            **{name: getattr(self, name)[keep] for name in _PER_FINDING},
+            pair_finding=self.pair_finding[keep_pairs],
+            pair_theme=self.pair_theme[keep_pairs],
+        )
+
+    def joined(self, other: _Rows) -> _Rows:
+        """These rows and ``other``'s (findings not in these), in id order."""
+        order = np.argsort(np.concatenate([self.ids, other.ids]), kind="stable")
+        return _Rows(
+            **{name: np.concatenate([getattr(self, name), getattr(other, name)])[order] for name in _PER_FINDING},
+            pair_finding=np.concatenate([self.pair_finding, other.pair_finding]),
+            pair_theme=np.concatenate([self.pair_theme, other.pair_theme]),
+        )
+
+
+_PER_FINDING = (
+    "ids",
+    "version",
+    "status",
+    "public",
+    "partner_id",
+    "author_id",
+    "kind",
+    "year",
+    "dated",
+    "cycle",
+    "evidence",
+)
+
+
+@dataclass(frozen=True)
+class _Index:
+    """The rows, with what the library reads from them: facet codes, vocabularies and the newest-first order."""
+
+    revision: int
+    rows: _Rows
+    partner: np.ndarray  # code in partners
     cycle: np.ndarray  # code in cycles, -1 when none
     evidence: np.ndarray  # code in evidence, -1 when none
     year: np.ndarray  # code in years
     newest: np.ndarray  # rank: 0 is the most recently dated
-    title_rank: np.ndarray
-    partner_rank: np.ndarray
-    theme_of: np.ndarray  # (finding position, theme code) pairs: two parallel arrays
+    theme_of: np.ndarray  # (finding position, theme code) pairs
     theme_code: np.ndarray
     themes: _Vocabulary  # slugs, names
     partners: _Vocabulary  # slugs, short names
     cycles: _Vocabulary
     evidence_types: _Vocabulary
     years: _Vocabulary
+    later: dict = field(default_factory=dict, compare=False)  # orders worked out when first asked for
+
+    @property
+    def ids(self) -> np.ndarray:
+        return self.rows.ids
 
     @property
     def size(self) -> int:
-        return len(self.ids)
+        return len(self.rows.ids)
+
+    @property
+    def status(self) -> np.ndarray:
+        return self.rows.status
+
+    @property
+    def public(self) -> np.ndarray:
+        return self.rows.public
+
+    @property
+    def partner_id(self) -> np.ndarray:
+        return self.rows.partner_id
+
+    @property
+    def author_id(self) -> np.ndarray:
+        return self.rows.author_id
+
+    @property
+    def kind(self) -> np.ndarray:
+        return self.rows.kind
 
 
 _indexes: dict[str, _Index] = {}
 _index_lock = threading.Lock()
+REFRESH_SHARE = 0.1  # at most this share of findings changed since the last index: read just those again
 
 
 def _codes(values: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
@@ -232,73 +304,158 @@ def _array(rows: list[tuple], columns: int, dtype) -> np.ndarray:
     return np.array(rows, dtype=dtype) if rows else np.empty((0, columns), dtype=dtype)
 
 
-def _build(session: Session, revision: int) -> _Index:
-    """Read every finding's facet values: three scans of covering indexes (migration 0012), whole
-    columns turned into codes with numpy; at 100,000 findings Python work per row would dominate."""
-    theme_rows = session.execute(select(Theme.id, Theme.slug, Theme.name).order_by(Theme.position, Theme.name)).all()
-    partner_rows = session.execute(select(Partner.id, Partner.slug, Partner.short_name).order_by(Partner.name)).all()
-    # The enums' stored values are turned into codes by the database, so the rows are all numbers.
+def _load(session: Session) -> _Rows:
+    """The stored facet values of every finding: a scan of a covering index (migration 0012) fetched
+    through the driver and made an array at once. At 100,000 findings, Python work per row would
+    cost more than the queries."""
+    return _load_some(session, None)
+
+
+BUCKET = 1024  # findings by id, for noticing which changed: id // BUCKET
+
+
+def _load_some(session: Session, buckets: np.ndarray | None) -> _Rows:
+    """The rows of every finding, or of those in ``buckets`` (ranges of ids, see BUCKET)."""
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    dated = "coalesce(published_at, updated_at)"
+    if sqlite:  # times are ISO text in UTC
+        micros = f"CAST(round((julianday({dated}) - 2440587.5) * 86400000000) AS INTEGER)"
+        year = f"CAST(strftime('%Y', {dated}) AS INTEGER)"
+    else:
+        micros = f"CAST(extract(epoch FROM {dated}) * 1000000 AS BIGINT)"
+        year = f"CAST(extract(year FROM {dated}) AS INTEGER)"
+
+    def within(column: str) -> str:
+        if buckets is None:
+            return ""
+        ranges = [
+            f"({column} >= {int(bucket) * BUCKET} AND {column} < {(int(bucket) + 1) * BUCKET})" for bucket in buckets
+        ]
+        return " WHERE " + (" OR ".join(ranges) if ranges else "1 = 0")
+
+    # Every value is made a number by the database (enums' stored values, a cycle's first year, an
+    # evidence type's place in the list), so the rows become one array at once.
     numbers = _array(
         db.fetch_rows(
             session,
-            "SELECT id, "
-            f"{_case('status', STATUSES)}, "
+            f"SELECT id, version, {_case('status', STATUSES)}, "
             f"{_case('visibility', (Visibility.GROUP.value, Visibility.PUBLIC.value))}, "
-            f"partner_id, coalesce(author_id, -1), {_case('kind', KINDS)} FROM findings ORDER BY id",
+            f"partner_id, coalesce(author_id, -1), {_case('kind', KINDS)}, {year}, {micros}, "
+            "coalesce(CAST(substr(cycle, 1, 4) AS INTEGER), -1), "
+            f"{_case('evidence_type', EVIDENCE_TYPES)} FROM findings{within('id')} ORDER BY id",
         ),
-        6,
+        11,
         np.int64,
     )
-    words = _array(
-        db.fetch_rows(
-            session, "SELECT cycle, evidence_type, coalesce(published_at, updated_at) FROM findings ORDER BY id"
-        ),
-        3,
-        object,
+    pairs = _array(
+        db.fetch_rows(session, "SELECT finding_id, theme_id FROM finding_themes" + within("finding_id")),
+        2,
+        np.int64,
     )
-    pairs = _array(db.fetch_rows(session, "SELECT finding_id, theme_id FROM finding_themes"), 2, np.int64)
-    by_title = _array(db.fetch_rows(session, "SELECT id FROM findings ORDER BY lower(title), id"), 1, np.int64)
+    return _Rows(
+        ids=numbers[:, 0].copy(),
+        version=numbers[:, 1].copy(),
+        status=numbers[:, 2].astype(np.int8),
+        public=numbers[:, 3] == 1,
+        partner_id=numbers[:, 4].copy(),
+        author_id=numbers[:, 5].copy(),
+        kind=numbers[:, 6].astype(np.int8),
+        year=numbers[:, 7].astype(np.int32),
+        dated=numbers[:, 8].copy(),
+        cycle=numbers[:, 9].astype(np.int32),
+        evidence=numbers[:, 10].astype(np.int32),
+        pair_finding=pairs[:, 0].copy(),
+        pair_theme=pairs[:, 1].copy(),
+    )
 
-    ids = numbers[:, 0].copy()
-    # SQLite keeps times as ISO text, which sorts as time does; PostgreSQL gives datetimes, written so too.
-    moments = words[:, 2].astype(str)
-    year_of = moments.astype("U4").astype(np.int32)
-    years = np.unique(year_of)[::-1]
-    cycles = np.array(sorted({value for value in words[:, 0] if value}, reverse=True), dtype=object)
-    evidence = np.array(
-        [*EVIDENCE_TYPES, *sorted({value for value in words[:, 1] if value} - set(EVIDENCE_TYPES))], dtype=object
+
+def _bucket_sums(rows: _Rows) -> dict[int, tuple[int, int, int]]:
+    """Per bucket of ids: how many findings, the sum of their versions and of id × version."""
+    buckets = rows.ids // BUCKET
+    found, inverse = np.unique(buckets, return_inverse=True)
+    counts = np.bincount(inverse)
+    versions = np.bincount(inverse, weights=rows.version)
+    weighted = np.bincount(inverse, weights=(rows.ids % 1_000_003) * rows.version)
+    return {
+        int(bucket): (int(count), int(round(version)), int(round(mixed)))
+        for bucket, count, version, mixed in zip(found, counts, versions, weighted, strict=True)
+    }
+
+
+def _refreshed(session: Session, old: _Rows) -> _Rows:
+    """The rows now: ``old``'s, with the buckets of ids whose findings changed read again (all of them
+    when many did). Every change to a finding's row moves its version (the mapper's version counter)
+    and versions only go up, so a bucket whose count and sums are the same holds the same rows."""
+    stored = {
+        int(bucket): (int(count), int(versions), int(mixed))
+        for bucket, count, versions, mixed in db.fetch_rows(
+            session,
+            f"SELECT id / {BUCKET}, count(*), sum(version), sum((id % 1000003) * version) "
+            f"FROM findings GROUP BY id / {BUCKET}",
+        )
+    }
+    held = _bucket_sums(old)
+    changed = np.array(
+        sorted(bucket for bucket in stored.keys() | held.keys() if stored.get(bucket) != held.get(bucket))
     )
-    partner_ids = np.array([row[0] for row in partner_rows], dtype=np.int64)
-    partner_names = [row[2] for row in partner_rows]
-    partner_code = _codes(numbers[:, 3], partner_ids)
-    name_rank = _ranks(np.array(sorted(range(len(partner_names)), key=lambda code: partner_names[code].lower())))
+    if len(changed) > max(4, REFRESH_SHARE * len(stored)):
+        return _load(session)
+    rows = old
+    if len(changed):
+        rows = old.without(old.ids[np.isin(old.ids // BUCKET, changed)]).joined(_load_some(session, changed))
+    # A finding's themes can change without its row (so its version) changing: compare a checksum of
+    # the pairs, and read them all again when it differs.
+    checksum = db.fetch_rows(
+        session, "SELECT count(*), coalesce(sum(finding_id * 64 + theme_id), 0) FROM finding_themes"
+    )
+    if tuple(int(value) for value in checksum[0]) != _pairs_checksum(rows):
+        pairs = _array(db.fetch_rows(session, "SELECT finding_id, theme_id FROM finding_themes"), 2, np.int64)
+        rows = replace(rows, pair_finding=pairs[:, 0].copy(), pair_theme=pairs[:, 1].copy())
+    return rows
+
+
+def _pairs_checksum(rows: _Rows) -> tuple[int, int]:
+    return len(rows.pair_finding), int((rows.pair_finding * 64 + rows.pair_theme).sum())
+
+
+def _indexed(session: Session, revision: int, rows: _Rows, previous: _Index | None = None) -> _Index:
+    """The index over ``rows``; what depends on the rows alone is kept from ``previous`` when its rows
+    are the same, and the names of services and themes (which may have changed) are read again."""
+    theme_rows = session.execute(select(Theme.id, Theme.slug, Theme.name).order_by(Theme.position, Theme.name)).all()
+    partner_rows = session.execute(select(Partner.id, Partner.slug, Partner.short_name).order_by(Partner.name)).all()
+    common = {
+        "revision": revision,
+        "rows": rows,
+        "partner": _codes(rows.partner_id, np.array([row[0] for row in partner_rows], dtype=np.int64)),
+        "theme_code": _codes(rows.pair_theme, np.array([row[0] for row in theme_rows], dtype=np.int64)),
+        "themes": _Vocabulary(tuple(row[1] for row in theme_rows), tuple(row[2] for row in theme_rows)),
+        "partners": _Vocabulary(tuple(row[1] for row in partner_rows), tuple(row[2] for row in partner_rows)),
+    }
+    if previous is not None and previous.rows is rows:
+        return replace(previous, later={}, **common)
+    years = np.unique(rows.year)[::-1]
+    starts = np.unique(rows.cycle[rows.cycle >= 0])[::-1]
+    evidence = np.unique(rows.evidence[rows.evidence >= 0])
+    cycles = tuple(f"{start}-{(start + 1) % 100:02d}" for start in starts)
     return _Index(
-        revision=revision,
-        ids=ids,
-        status=numbers[:, 1].astype(np.int8),
-        public=numbers[:, 2] == 1,
-        partner=partner_code,
-        partner_id=numbers[:, 3].copy(),
-        author_id=numbers[:, 4].copy(),
-        kind=numbers[:, 5].astype(np.int8),
-        cycle=_codes(words[:, 0], cycles),
-        evidence=_codes(words[:, 1], evidence),
-        year=_codes(year_of, years),
-        newest=_ranks(np.lexsort((ids, moments))[::-1].copy()),
-        title_rank=_ranks(np.searchsorted(ids, by_title[:, 0])),
-        partner_rank=_ranks(np.lexsort((ids, name_rank[partner_code]))) if len(ids) else np.empty(0, np.int32),
-        theme_of=np.searchsorted(ids, pairs[:, 0]).astype(np.int32),
-        theme_code=_codes(pairs[:, 1], np.array([row[0] for row in theme_rows], dtype=np.int64)),
-        themes=_Vocabulary(tuple(row[1] for row in theme_rows), tuple(row[2] for row in theme_rows)),
-        partners=_Vocabulary(tuple(row[1] for row in partner_rows), tuple(partner_names)),
-        cycles=_Vocabulary(tuple(cycles), tuple(cycles)),
-        evidence_types=_Vocabulary(tuple(evidence), tuple(value.capitalize() for value in evidence)),
+        **common,
+        cycle=_codes(rows.cycle, starts),
+        evidence=_codes(rows.evidence, evidence),
+        year=_codes(rows.year, years),
+        newest=_ranks(np.lexsort((rows.ids, rows.dated))[::-1].copy()),
+        theme_of=np.searchsorted(rows.ids, rows.pair_finding).astype(np.int32),
+        cycles=_Vocabulary(cycles, cycles),
+        evidence_types=_Vocabulary(
+            tuple(EVIDENCE_TYPES[code] for code in evidence),
+            tuple(EVIDENCE_TYPES[code].capitalize() for code in evidence),
+        ),
         years=_Vocabulary(tuple(int(year) for year in years), tuple(str(year) for year in years)),
     )
 
 
 def _index(session: Session) -> _Index:
-    """The index at the findings revision this session sees, built if no process-wide copy has it yet."""
+    """The index at the findings revision this session sees, made if no process-wide copy has it yet:
+    from the previous revision's, reading again only the findings that changed since."""
     (revision,) = db.current_revisions(session, (db.FINDINGS,))
     key = session.get_bind().engine.url.render_as_string(hide_password=False)
     index = _indexes.get(key)
@@ -307,9 +464,30 @@ def _index(session: Session) -> _Index:
     with _index_lock:  # one build at a time: a page opened by many people after a change builds once
         index = _indexes.get(key)
         if index is None or index.revision != revision:
-            index = _build(session, revision)
+            later = index is not None and index.revision < revision
+            rows = _refreshed(session, index.rows) if later else _load(session)
+            index = _indexed(session, revision, rows, index if later else None)
             _indexes[key] = index
     return index
+
+
+def _rank(session: Session, index: _Index, sort: str) -> np.ndarray:
+    """The rank of each finding in ``sort`` order, worked out the first time a view asks for it."""
+    if sort == "newest":
+        return index.newest
+    if sort not in index.later:
+        if sort == "title":
+            ordered = _array(db.fetch_rows(session, "SELECT id FROM findings ORDER BY lower(title), id"), 1, np.int64)
+            positions = np.searchsorted(index.ids, ordered[:, 0]).clip(0, max(index.size - 1, 0))
+            ranks = np.full(index.size, index.size, dtype=np.int32)  # a finding made since sorts last
+            found = index.ids[positions] == ordered[:, 0]
+            ranks[positions[found]] = np.arange(int(found.sum()), dtype=np.int32)
+        else:
+            names = [name.lower() for name in index.partners.labels]
+            name_rank = _ranks(np.array(sorted(range(len(names)), key=names.__getitem__), dtype=np.int64))
+            ranks = _ranks(np.lexsort((index.ids, name_rank[index.partner])))
+        index.later[sort] = ranks
+    return index.later[sort]
 
 
 def _in_scope(index: _Index, viewer: Viewer) -> np.ndarray:
@@ -484,14 +662,12 @@ def _view(session: Session, viewer: Viewer, query: Query) -> tuple[_Index, np.nd
     return index, view, tiers, {"base": base, **facet_masks}, words
 
 
-def _ordered(index: _Index, view: np.ndarray, tiers: np.ndarray, sort: str) -> np.ndarray:
+def _ordered(session: Session, index: _Index, view: np.ndarray, tiers: np.ndarray, sort: str) -> np.ndarray:
     positions = np.flatnonzero(view)
     if sort == "relevance":
         order = np.lexsort((index.newest[positions], tiers[positions]))
     else:
-        order = np.argsort(
-            {"newest": index.newest, "title": index.title_rank, "partner": index.partner_rank}[sort][positions]
-        )
+        order = np.argsort(_rank(session, index, sort)[positions], kind="stable")
     return positions[order]
 
 
@@ -506,7 +682,7 @@ def browse(session: Session, *, viewer: Viewer, query: Query) -> Results:
     notices = (
         () if page == query.page else (f"There are only {pages} pages of findings in this view: the last is shown.",)
     )
-    ordered = _ordered(index, view, tiers, sort)
+    ordered = _ordered(session, index, view, tiers, sort)
     shown = [int(finding_id) for finding_id in index.ids[ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]]
 
     facets = []
@@ -536,7 +712,7 @@ def matching_ids(session: Session, *, viewer: Viewer, query: Query) -> list[int]
     """Every finding id in the view, in its order (for exports): the viewer's scope, search and filters."""
     index, view, tiers, _, words = _view(session, viewer, query)
     sort = query.sort if (query.sort != "relevance" or words) else "newest"
-    return [int(finding_id) for finding_id in index.ids[_ordered(index, view, tiers, sort)]]
+    return [int(finding_id) for finding_id in index.ids[_ordered(session, index, view, tiers, sort)]]
 
 
 @db.reads(db.FINDINGS)

@@ -336,6 +336,7 @@ class Finding(Base):
         Index(
             "ix_findings_library",
             "id",
+            "version",
             "status",
             "visibility",
             "partner_id",

@@ -405,3 +405,67 @@ def test_a_committed_change_is_seen_on_the_next_read(database_url):
         assert _titles(results) == ["After the change"]
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_after_each_committed_change_the_refreshed_index_equals_one_built_afresh(database_url, monkeypatch):
+    engine = db.make_engine(database_url)
+    initialise(engine)
+    read_whole = []
+    load = library._load_some
+    monkeypatch.setattr(
+        library, "_load_some", lambda session, buckets: read_whole.append(buckets is None) or load(session, buckets)
+    )
+    try:
+        with db.session_scope(engine) as session:
+            seed(session)
+            partners = [make_partner(session) for _ in range(2)]
+            author = make_user(session, partner=partners[0])
+            for number in range(40):
+                _published(
+                    session,
+                    partners[number % 2],
+                    f"Finding {number} about families",
+                    days=number,
+                    themes=["socio-economic-disadvantage"],
+                    author_id=author.id,
+                )
+        viewers = [ANONYMOUS, viewer_for(author)]
+
+        def views():
+            with db.session_scope(engine, read_only=True) as session:
+                found = [
+                    library.browse(session, viewer=viewer, query=Query(text=text, sort=sort))
+                    for viewer in viewers
+                    for text in ("", "famil")
+                    for sort in ("relevance", "title", "partner")
+                ]
+            return [(results.total, results.rows, results.facets, results.kind_by_theme) for results in found]
+
+        views()
+
+        def finding(session, number):
+            return session.scalars(select(Finding).where(Finding.title == f"Finding {number} about families")).one()
+
+        def add_theme(session):
+            found = finding(session, 5)  # kept in a name: the session holds its rows weakly
+            found.themes.append(_theme(session, "rural-and-geographic-access"))  # the row itself is not changed
+
+        changes = [
+            lambda session: setattr(finding(session, 3), "visibility", Visibility.GROUP),
+            lambda session: setattr(finding(session, 4), "title", "Zebra crossings"),
+            add_theme,
+            lambda session: session.delete(finding(session, 6)),
+            lambda session: _published(session, partners[1], "A new finding about families", days=99),
+            lambda session: setattr(finding(session, 7), "status", FindingStatus.SUBMITTED),
+        ]
+        for change in changes:
+            with db.session_scope(engine) as session:
+                change(session)
+            read_whole.clear()
+            refreshed = views()
+            assert read_whole in ([], [False]), "only the findings near those that changed are read again"
+            library._indexes.clear()
+            assert refreshed == views()
+    finally:
+        engine.dispose()

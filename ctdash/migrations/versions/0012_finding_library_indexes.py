@@ -14,7 +14,7 @@ branch_labels = None
 depends_on = None
 
 COLUMNS = [
-    'id', 'status', 'visibility', 'partner_id', 'author_id', 'kind', 'cycle', 'evidence_type', 'published_at',
+    'id', 'version', 'status', 'visibility', 'partner_id', 'author_id', 'kind', 'cycle', 'evidence_type', 'published_at',
     'updated_at',
 ]
 
