@@ -242,8 +242,29 @@ def time_reruns(at, check: Callable, bump: Callable[[], None], repeat: int) -> t
     return first, warm, misses
 
 
+def run_app_py_every_time() -> None:
+    """Make every AppTest run go through app.py, as every run on the real server does.
+
+    AppTest 1.67 resets ``PagesManager.uses_pages_directory`` before each run, which puts a checkout
+    with a pages/ folder in legacy multipage mode: each timed run would first run the page alone,
+    which (``ui.guard``) reruns at once through app.py, so one figure held two runs. The server leaves
+    that mode for good on its first request; tests/pages/conftest.py does the same.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    PagesManager.__init__ = init
+
+
 def apptest_figures(url: str, repeat: int, miss_target: float) -> tuple[list[Figure], dict[str, str]]:
     from streamlit.testing.v1 import AppTest
+
+    run_app_py_every_time()
 
     # AppTest's constructor itself warns about running outside a script run; that is expected here.
     logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(

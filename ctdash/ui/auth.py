@@ -158,8 +158,11 @@ def authenticate(sign_out_area) -> Viewer:
             st.session_state[DELETE_COOKIE] = True
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     username = username or (payload["username"] if payload else None)
-    with read_session() as session:
-        credentials = _credentials(session, [username] if username else [])
+    if username:
+        with read_session() as session:
+            credentials = _credentials(session, [username])
+    else:
+        credentials = {"usernames": {}}  # nobody to look up: no session to open
     authenticator = stauth.Authenticate(
         credentials,
         cookie_name=COOKIE_NAME,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Callable, Iterator
 from typing import TypeVar
 
@@ -10,6 +11,7 @@ import streamlit as st
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 from streamlit.runtime.scriptrunner_utils.exceptions import ScriptControlException
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from ctdash import db, setup_code, users
 from ctdash.config import get_settings
@@ -21,6 +23,8 @@ from ctdash.ui.who import viewer
 from ctdash.viewer import Viewer
 
 T = TypeVar("T")
+
+_REVISIONS = "_ctdash_revisions"  # (this run, database URL, {area: revision}), for ``read``
 
 
 def _release(engine: Engine) -> None:
@@ -79,6 +83,7 @@ def open_session(form: EditForm | None = None, *, saved: Callable[[Session], boo
             if saved is None or not _was_saved(saved):
                 raise
             log.warning("a commit was cut off but had been saved; carrying on")
+    st.session_state.pop(_REVISIONS, None)  # this run's later cached reads must see the change
     if form is not None:
         form.saved()
 
@@ -116,8 +121,8 @@ def read(func: Callable[..., T], /, **kwargs) -> T:
     person's rows are never served to another).
     """
     settings = get_settings()
-    with read_session() as session:
-        revision = db.current_revisions(session, db.areas_read_by(func))
+    revisions = _revisions_this_run(settings.database_url)
+    revision = tuple(revisions[area] for area in db.areas_read_by(func))
     with user_errors():
         return _cached(
             func,
@@ -127,6 +132,21 @@ def read(func: Callable[..., T], /, **kwargs) -> T:
             viewer(),
             tuple(sorted(kwargs.items())),
         )
+
+
+def _revisions_this_run(database_url: str) -> dict[str, int]:
+    """Every area's data revision, read once per script run: a page with several cached reads asks
+    the database once. A write through ``open_session`` forgets them, so a read after it sees it."""
+    ctx = get_script_run_ctx()
+    run = ctx.cursors if ctx else None  # a new dict at the start of every run (and fragment run)
+    remembered = st.session_state.get(_REVISIONS) if run is not None else None
+    if remembered and remembered[0] is run and remembered[1] == database_url:
+        return remembered[2]
+    with read_session() as session:
+        found = dict(zip(db.AREAS, db.current_revisions(session), strict=True))
+    if run is not None:
+        st.session_state[_REVISIONS] = (run, database_url, found)
+    return found
 
 
 def deferred(func: Callable[..., T], /, **kwargs) -> Callable[[], T]:
@@ -144,11 +164,23 @@ def deferred(func: Callable[..., T], /, **kwargs) -> Callable[[], T]:
     return call
 
 
+# The engines (one per database URL) known to hold an account. Accounts are deactivated, never
+# deleted, so once one exists the first-run setup can never be needed again there, and the count
+# query stops. Weak, so an engine dropped from the cache (a new database behind the same URL, as in
+# tests) is asked again.
+_SET_UP: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
 def setup_needed() -> bool:
     """True while no account exists: the app then offers the first-run form, and the server's log
     shows the setup code it asks for (printed once per process)."""
+    bound = engine()
+    if bound in _SET_UP:
+        return False
     with read_session() as session:
         needed = users.count_users(session) == 0
     if needed:
         setup_code.announce()
+    else:
+        _SET_UP.add(bound)
     return needed

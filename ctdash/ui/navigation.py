@@ -7,7 +7,12 @@ mode uses for the first request a fresh server gets, so that request finds its p
 
 from __future__ import annotations
 
+import copy
+import functools
+from pathlib import Path
+
 import streamlit as st
+from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from ctdash import permissions
 from ctdash.ui.format import plain
@@ -16,7 +21,25 @@ from ctdash.viewer import Viewer
 
 
 def build(viewer: Viewer, *, setup_needed: bool, menu_area) -> st.navigation:
-    pages = {
+    # Fresh copies each run: st.navigation marks the page it returns as runnable on the object
+    # itself, so sessions running at the same time must not share one.
+    pages = {file: copy.copy(page) for file, page in _pages(setup_needed, _app_folder()).items()}
+    with menu_area:
+        for rule in permissions.menu(viewer, setup_needed=setup_needed):
+            st.page_link(pages[rule.file], label=rule.title, icon=rule.icon)
+    return st.navigation(list(pages.values()), position="hidden")
+
+
+def _app_folder() -> Path:
+    return get_script_run_ctx().pages_manager.main_script_parent
+
+
+@functools.cache
+def _pages(setup_needed: bool, app_folder: Path) -> dict[str, st.Page]:
+    """One ``st.Page`` per page rule, built once per process: building resolves and checks each
+    script's path on disk, which was a quarter of a warm rerun. ``app_folder`` is only the key
+    (st.Page resolves paths against the running script's folder)."""
+    return {
         rule.file: st.Page(
             f"pages/{rule.file}",
             title=rule.title,
@@ -26,10 +49,6 @@ def build(viewer: Viewer, *, setup_needed: bool, menu_area) -> st.navigation:
         )
         for rule in permissions.PAGES
     }
-    with menu_area:
-        for rule in permissions.menu(viewer, setup_needed=setup_needed):
-            st.page_link(pages[rule.file], label=rule.title, icon=rule.icon)
-    return st.navigation(list(pages.values()), position="hidden")
 
 
 def page_file(page: st.Page) -> str:
