@@ -9,10 +9,13 @@ Datasette is never one of the app's requirements: it runs from its own virtual e
 subprocess on 127.0.0.1, immutable over the same SQLite file. On PostgreSQL it is left out (it reads
 SQLite only). Every figure is an anonymous visitor's: published, public findings.
 
-In one loop, so machine load falls on all alike, each round times: the library service call, the raw
-SQL floor (the same work in plain SQL on a DBAPI connection of the same engine), Datasette's HTML page
-for the equivalent view, a full AppTest rerun of the library page on a cache miss (the findings
-revision bumped from another connection just before) and the rerun after it (a cache hit).
+In one loop, so machine load falls on all alike, each round times: the library service call just after
+one finding's title was changed from another connection (so its version and the findings revision
+move), just after the revision alone was bumped (another replica's write that changed no finding), and
+with its index current; the raw SQL floor (the same work in plain SQL on a DBAPI connection of the same
+engine); Datasette's HTML page for the equivalent view; and full AppTest reruns of the library page on
+a cache miss after each of those two changes, the cache hit right after the first, and a cache miss
+with the revision unchanged but a new search word (a person changing the view).
 Prints medians and 95th percentiles in milliseconds and the ratios against the budgets; exits with
 status 1 when a budget is missed.
 """
@@ -51,6 +54,7 @@ from sqlalchemy.engine import make_url
 from bench.bench_home import APP, ROOT, Figure, bench_database, describe, print_table
 from ctdash import db
 from ctdash.config import get_settings
+from ctdash.models import Finding
 from ctdash.search import STOP_WORDS
 from ctdash.viewer import ANONYMOUS
 
@@ -62,6 +66,10 @@ BASE = 10_000
 PAGE_SIZE = 25
 DEFAULT_DATASETTE = "/tmp/bench-venv/bin/datasette"
 LIBRARY_PAGE = "pages/library.py"
+MISS = "library page rerun, cache miss, one finding changed"
+MISS_BUMP = "library page rerun, cache miss, revision bumped alone"
+MISS_WORD = "library page rerun, cache miss, new search word"
+MISSES = (MISS, MISS_BUMP, MISS_WORD)
 
 # The query every measurement answers: a word search plus two facet filters (a theme and a kind). The
 # word is in 7% of the generated findings (a title's "in secondary schools"); --search transport, in half
@@ -69,6 +77,37 @@ LIBRARY_PAGE = "pages/library.py"
 SEARCH = "secondary"
 THEME = "rural-and-geographic-access"
 KIND = "barrier"
+# The "new search word" rerun's words, one a round in turn: each in 6-9% of the generated findings
+# (610-900 at 10,000), so 32-57 of them with the theme and kind (2-3 times the default query's 16).
+OTHER_WORDS = (
+    "tuition",
+    "ensembles",
+    "loan",
+    "remission",
+    "special",
+    "lessons",
+    "courses",
+    "band",
+    "singing",
+    "clubs",
+    "partnership",
+    "progression",
+    "strategy",
+    "instrument",
+    "meals",
+    "carers",
+    "send",
+    "teenagers",
+    "english",
+    "asian",
+    "girls",
+    "holidays",
+    "loses",
+    "confuses",
+    "shuts",
+    "reach",
+)
+CHANGED = " (revised)"  # added to, then taken from, the title of the finding changed in a round
 
 # Datasette facets a table's own columns, and themes are a many-to-many table: its honest equivalent of
 # the library is a view with one row per finding an anonymous visitor may see, its partner's name, its
@@ -310,12 +349,6 @@ class LibraryPage:
             )
         return at
 
-    def clear_cache(self) -> None:
-        """Empty the page's read cache while the library's index stays current: the page's own cost on a miss."""
-        from ctdash.ui import database
-
-        database._cached.clear()
-
     def harness_run(self) -> float:
         return clock(self.harness.run)[0]
 
@@ -349,6 +382,18 @@ def measure(url: str, args: argparse.Namespace) -> Round:
     def bump() -> None:
         with db.session_scope(writer) as session:
             db.bump_revision(session, db.FINDINGS)
+
+    with engine.connect() as connection:
+        finding_ids = list(connection.execute(text("SELECT id FROM findings ORDER BY id")).scalars())
+    changes = iter(range(1, 10**9))
+
+    def change_one() -> None:
+        """A real change to one finding, a different one each time, spread over the ids: its title
+        through the ORM in a committed session, so its version and the findings revision move."""
+        with db.session_scope(writer) as session:
+            finding = session.get(Finding, finding_ids[next(changes) * 7919 % len(finding_ids)])
+            title = finding.title
+            finding.title = title.removesuffix(CHANGED) if title.endswith(CHANGED) else title + CHANGED
 
     with engine.connect() as connection:
         floor = raw_floor(connection, postgres)
@@ -386,11 +431,14 @@ def measure(url: str, args: argparse.Namespace) -> Round:
             else:
                 print(f"{LIBRARY_PAGE} is not on this branch yet: the page rows are left out.")
 
+        words = [word for word in OTHER_WORDS if word != SEARCH]
         for index in range(args.repeat + 1):  # the first round warms everything up and is not kept
             round_samples: list[tuple[str, float]] = []
             if service is not None:
+                change_one()
+                round_samples.append(("library service: browse, after a one-finding change", clock(service)[0]))
                 bump()
-                round_samples.append(("library service: browse, after a change", clock(service)[0]))
+                round_samples.append(("library service: browse, after a revision bump alone", clock(service)[0]))
                 round_samples.append(("library service: browse, index current", clock(service)[0]))
             with engine.connect() as connection:
                 round_samples.append(("raw SQL floor", clock(lambda c=connection: raw_floor(c, postgres))[0]))
@@ -398,15 +446,29 @@ def measure(url: str, args: argparse.Namespace) -> Round:
             if page_url:
                 round_samples.append(("Datasette page (HTML)", clock(lambda: fetch(page_url))[0]))
             if page is not None:
-                bump()
-                round_samples.append(("library page rerun, cache miss", page.rerun()))
+                change_one()
+                round_samples.append((MISS, page.rerun()))
                 round_samples.append(("library page rerun, cache hit", page.rerun()))
-                page.clear_cache()
-                round_samples.append(("library page rerun, cache cleared", page.rerun()))
+                bump()
+                round_samples.append((MISS_BUMP, page.rerun()))
+                page.at.query_params["q"] = words[index % len(words)]
+                round_samples.append((MISS_WORD, page.rerun()))
+                page.at.query_params["q"] = SEARCH
                 round_samples.append(("AppTest harness alone (1-line script)", page.harness_run()))
             if index:
                 for name, milliseconds in round_samples:
                     result.add(name, milliseconds)
+    if page is not None:
+        from ctdash import library
+
+        with db.session_scope(engine, read_only=True) as session:
+            found = [
+                library.browse(
+                    session, viewer=ANONYMOUS, query=library.Query(text=w, themes=(THEME,), kinds=(KIND,))
+                ).total
+                for w in words[: args.repeat + 1]
+            ]
+        result.notes[MISS_WORD] = f"{min(found)}-{max(found)} matched"
     engine.dispose()
     print(f"Load average {os.getloadavg()[0]:.2f} at the end.")
     return result
@@ -424,30 +486,38 @@ def report(rounds: list[Round]) -> list[str]:
     for result in rounds:
         print(f"\n== {result.label} ({result.backend}) ==")
         figures = [
-            result.figure("library service: browse, after a change"),
+            result.figure("library service: browse, after a one-finding change"),
+            result.figure("library service: browse, after a revision bump alone"),
             result.figure("library service: browse, index current"),
             result.figure("raw SQL floor"),
             result.figure("Datasette page (HTML)"),
             result.figure("library page, first run"),
-            result.figure("library page rerun, cache miss"),
+            *(result.figure(name) for name in MISSES),
             result.figure("library page rerun, cache hit", HIT_BUDGET_MS),
-            result.figure("library page rerun, cache cleared"),
             result.figure("AppTest harness alone (1-line script)"),
         ]
         figures = [figure for figure in figures if figure is not None]
         print_table(figures)
         missed += [f"{result.label}: {figure.name}" for figure in figures if figure.verdict == "MISSED"]
-        miss = result.figure("library page rerun, cache miss")
-        for name, budget in (("Datasette page (HTML)", DATASETTE_RATIO_BUDGET), ("raw SQL floor", FLOOR_RATIO_BUDGET)):
-            value = ratio(miss, result.figure(name))
-            if value is None:
-                continue
-            applies = result.findings <= BASE
-            verdict = ("ok" if value <= budget else "MISSED") if applies else "(budget applies at 10,000)"
-            print(f"cache-miss rerun / {name}: ×{value:.2f} (medians; budget ≤ ×{budget}) {verdict}")
-            if applies and value > budget:
-                missed.append(f"{result.label}: cache-miss rerun ×{value:.2f} of {name}")
-        for name in ("library service: browse, after a change", "library service: browse, index current"):
+        for miss_name in MISSES:
+            miss = result.figure(miss_name)
+            for name, budget in (
+                ("Datasette page (HTML)", DATASETTE_RATIO_BUDGET),
+                ("raw SQL floor", FLOOR_RATIO_BUDGET),
+            ):
+                value = ratio(miss, result.figure(name))
+                if value is None:
+                    continue
+                applies = result.findings <= BASE
+                verdict = ("ok" if value <= budget else "MISSED") if applies else "(budget applies at 10,000)"
+                print(f"{miss_name} / {name}: ×{value:.2f} (medians; budget ≤ ×{budget}) {verdict}")
+                if applies and value > budget:
+                    missed.append(f"{result.label}: {miss_name} ×{value:.2f} of {name}")
+        for name in (
+            "library service: browse, after a one-finding change",
+            "library service: browse, after a revision bump alone",
+            "library service: browse, index current",
+        ):
             value = ratio(result.figure(name), result.figure("raw SQL floor"))
             if value is not None:
                 print(f"{name} / raw SQL floor: ×{value:.2f}")
@@ -465,22 +535,22 @@ def report(rounds: list[Round]) -> list[str]:
         small, large = results[0], results[-1]
         print(f"\nGrowth on {backend}, {small.findings:,} to {large.findings:,} findings (medians):")
         for name in (
-            "library service: browse, after a change",
+            "library service: browse, after a one-finding change",
+            "library service: browse, after a revision bump alone",
             "library service: browse, index current",
             "raw SQL floor",
             "Datasette page (HTML)",
-            "library page rerun, cache miss",
+            *MISSES,
             "library page rerun, cache hit",
-            "library page rerun, cache cleared",
         ):
             value = ratio(large.figure(name), small.figure(name))
             if value is None:
                 continue
-            budgeted = name == "library page rerun, cache miss"
+            budgeted = name in MISSES
             verdict = ("ok" if value <= GROWTH_BUDGET else "MISSED") if budgeted else ""
             print(f"  {name}: ×{value:.2f} {f'(budget ≤ ×{GROWTH_BUDGET}) {verdict}' if budgeted else ''}")
             if budgeted and value > GROWTH_BUDGET:
-                missed.append(f"growth of the cache-miss rerun on {backend}: ×{value:.2f}")
+                missed.append(f"growth of the {name} on {backend}: ×{value:.2f}")
     return missed
 
 
