@@ -51,7 +51,7 @@ if __package__ in (None, ""):  # run as a script: make ``ctdash`` and ``bench`` 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench.bench_home import APP, ROOT, Figure, bench_database, describe, print_table
+from bench.bench_home import APP, ROOT, Figure, bench_database, describe, print_table, run_app_py_every_time
 from ctdash import db
 from ctdash.config import get_settings
 from ctdash.models import Finding
@@ -318,6 +318,8 @@ class LibraryPage:
 
     def __init__(self, url: str) -> None:
         from streamlit.testing.v1 import AppTest
+
+        run_app_py_every_time()  # one figure, one run (see bench_home)
 
         logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context").addFilter(
             lambda record: "missing ScriptRunContext" not in record.getMessage()
