@@ -227,29 +227,35 @@ def _hide(line: comments.CommentLine, box) -> CommentAction | None:
     return CommentAction("hide", box, comment_id=line.id, version=version, form=form, messages={"reason": message})
 
 
+def _fields(form, values: dict, *, placeholder: str | None = None):
+    """A comment's kind and text, drawn into ``values``; returns the places for each one's message."""
+    kinds = list(KINDS)
+    values["kind"] = st.radio(
+        "Kind",
+        kinds,
+        index=kinds.index(values["kind"]) if values["kind"] in kinds else None,
+        format_func=KINDS.get,
+        horizontal=True,
+        key=form.widget("kind"),
+    )
+    kind_message = st.empty()
+    values["body"] = st.text_area(
+        "Your comment",
+        value=values["body"],
+        max_chars=comments.MAX_BODY,
+        height=140,
+        placeholder=placeholder,
+        help=MARKDOWN_HELP,
+        key=form.widget("body"),
+    )
+    return kind_message, st.empty()
+
+
 def _edit(line: comments.CommentLine, box) -> CommentAction | None:
     form = edit_form(line.id)
     values = form.values(version=line.version, kind=line.kind, body=line.body)
-    kinds = list(KINDS)
     with st.form(form.key, border=False, enter_to_submit=False):
-        values["kind"] = st.radio(
-            "Kind",
-            kinds,
-            index=kinds.index(values["kind"]) if values["kind"] in kinds else None,
-            format_func=KINDS.get,
-            horizontal=True,
-            key=form.widget("kind"),
-        )
-        kind_message = st.empty()
-        values["body"] = st.text_area(
-            "Your comment",
-            value=values["body"],
-            max_chars=comments.MAX_BODY,
-            height=140,
-            help=MARKDOWN_HELP,
-            key=form.widget("body"),
-        )
-        body_message = st.empty()
+        kind_message, body_message = _fields(form, values)
         with st.container(horizontal=True, gap="small"):
             save = st.form_submit_button("Save changes", type="primary", icon=":material/save:")
             st.form_submit_button("Cancel", on_click=_stop_editing, args=(line.id,))
@@ -271,30 +277,13 @@ def add_form(discussion: comments.Discussion) -> CommentAction | None:
         return None
     form = new_form(discussion.finding_id)
     values = form.values(kind=None, body="")
-    kinds = list(KINDS)
     area = st.container(border=True, key=f"comment_add_{discussion.finding_id}")
     with area:
         st.markdown("**Add your comment**")
         with st.form(form.key, border=False, enter_to_submit=False):
-            values["kind"] = st.radio(
-                "Kind",
-                kinds,
-                index=kinds.index(values["kind"]) if values["kind"] in kinds else None,
-                format_func=KINDS.get,
-                horizontal=True,
-                key=form.widget("kind"),
+            kind_message, body_message = _fields(
+                form, values, placeholder="What supports this finding, what would you challenge, or what would you ask?"
             )
-            kind_message = st.empty()
-            values["body"] = st.text_area(
-                "Your comment",
-                value=values["body"],
-                max_chars=comments.MAX_BODY,
-                height=140,
-                placeholder="What supports this finding, what would you challenge, or what would you ask?",
-                help=MARKDOWN_HELP,
-                key=form.widget("body"),
-            )
-            body_message = st.empty()
             post = st.form_submit_button("Post comment", type="primary", icon=":material/send:", width="stretch")
     if not post:
         return None
