@@ -53,7 +53,15 @@ FACETS = (
     ("evidence", "Evidence"),
     ("year", "Year"),
 )
-FIRST_YEAR = 2018
+# Each facet's field of Query.
+FACET_FIELDS = {
+    "theme": "themes",
+    "kind": "kinds",
+    "partner": "partners",
+    "cycle": "cycles",
+    "evidence": "evidence",
+    "year": "years",
+}
 
 
 @dataclass(frozen=True)
@@ -71,14 +79,7 @@ class Query:
     page: int = 1
 
     def chosen(self, facet: str) -> tuple:
-        return {
-            "theme": self.themes,
-            "kind": self.kinds,
-            "partner": self.partners,
-            "cycle": self.cycles,
-            "evidence": self.evidence,
-            "year": self.years,
-        }[facet]
+        return getattr(self, FACET_FIELDS[facet])
 
     @property
     def filtered(self) -> bool:
@@ -276,8 +277,6 @@ def _codes(values: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
     """Each value's position in ``vocabulary`` (-1 for a value not in it), for whole columns at once."""
     if not len(vocabulary) or not len(values):
         return np.full(len(values), -1, dtype=np.int32)
-    if values.dtype == object:  # text: an empty value is None, which does not compare with text
-        values = np.where(values == None, "", values)  # noqa: E711 (element-wise)
     order = np.argsort(vocabulary, kind="stable")
     found = np.searchsorted(vocabulary[order], values).clip(0, len(vocabulary) - 1)
     codes = order[found].astype(np.int32)
@@ -664,7 +663,7 @@ def _view(session: Session, viewer: Viewer, query: Query) -> tuple[_Index, np.nd
 
 def _ordered(session: Session, index: _Index, view: np.ndarray, tiers: np.ndarray, sort: str) -> np.ndarray:
     positions = np.flatnonzero(view)
-    if sort == "relevance":
+    if sort == "relevance":  # without a search every tier is the same: newest first
         order = np.lexsort((index.newest[positions], tiers[positions]))
     else:
         order = np.argsort(_rank(session, index, sort)[positions], kind="stable")
@@ -675,14 +674,13 @@ def _ordered(session: Session, index: _Index, view: np.ndarray, tiers: np.ndarra
 def browse(session: Session, *, viewer: Viewer, query: Query) -> Results:
     """A page of the findings ``viewer`` may see that match ``query``, with every facet's counts."""
     index, view, tiers, masks, words = _view(session, viewer, query)
-    sort = query.sort if (query.sort != "relevance" or words) else "newest"
     total = int(view.sum())
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(query.page, pages)
     notices = (
         () if page == query.page else (f"There are only {pages} pages of findings in this view: the last is shown.",)
     )
-    ordered = _ordered(session, index, view, tiers, sort)
+    ordered = _ordered(session, index, view, tiers, query.sort)
     shown = [int(finding_id) for finding_id in index.ids[ordered[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]]]
 
     facets = []
@@ -710,9 +708,8 @@ def browse(session: Session, *, viewer: Viewer, query: Query) -> Results:
 @db.reads(db.FINDINGS)
 def matching_ids(session: Session, *, viewer: Viewer, query: Query) -> list[int]:
     """Every finding id in the view, in its order (for exports): the viewer's scope, search and filters."""
-    index, view, tiers, _, words = _view(session, viewer, query)
-    sort = query.sort if (query.sort != "relevance" or words) else "newest"
-    return [int(finding_id) for finding_id in index.ids[_ordered(session, index, view, tiers, sort)]]
+    index, view, tiers, _, _ = _view(session, viewer, query)
+    return [int(finding_id) for finding_id in index.ids[_ordered(session, index, view, tiers, query.sort)]]
 
 
 @db.reads(db.FINDINGS)

@@ -49,23 +49,9 @@ def _write_view(page: int = 1) -> None:
         text=st.session_state.get(SEARCH_KEY, ""),
         sort=st.session_state.get(SORT_KEY, "relevance"),
         page=page,
-        **{
-            field: tuple(st.session_state.get(FACET_KEYS[facet], ()))
-            for facet, field in (
-                ("theme", "themes"),
-                ("kind", "kinds"),
-                ("partner", "partners"),
-                ("cycle", "cycles"),
-                ("evidence", "evidence"),
-                ("year", "years"),
-            )
-        },
+        **{field: tuple(st.session_state.get(FACET_KEYS[facet], ())) for facet, field in library.FACET_FIELDS.items()},
     )
     st.query_params.from_dict(query.params())
-
-
-def _go_to(page: int) -> None:
-    _write_view(page)
 
 
 def clear_view() -> None:
@@ -167,7 +153,7 @@ def pager(results: Results) -> None:
         key="library_previous",
         icon=":material/chevron_left:",
         disabled=page <= 1,
-        on_click=_go_to,
+        on_click=_write_view,
         args=(page - 1,),
         width="stretch",
     )
@@ -177,7 +163,7 @@ def pager(results: Results) -> None:
         key="library_next",
         icon=":material/chevron_right:",
         disabled=page >= results.pages,
-        on_click=_go_to,
+        on_click=_write_view,
         args=(page + 1,),
         width="stretch",
     )
