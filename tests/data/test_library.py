@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import threading
 
 import pytest
 from sqlalchemy import select
@@ -467,5 +468,44 @@ def test_after_each_committed_change_the_refreshed_index_equals_one_built_afresh
             assert read_whole in ([], [False]), "only the findings near those that changed are read again"
             library._indexes.clear()
             assert refreshed == views()
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_readers_in_parallel_threads_beside_a_writer_get_no_error_and_end_on_the_latest_view(database_url):
+    engine = db.make_engine(database_url)
+    initialise(engine)
+    try:
+        with db.session_scope(engine) as session:
+            seed(session)
+            partner = make_partner(session)
+            for number in range(30):
+                _published(session, partner, f"Parallel finding {number}", days=number)
+        library._indexes.clear()
+        stop = threading.Event()
+        errors: list[BaseException] = []
+
+        def read():
+            while not stop.is_set():
+                try:
+                    with db.session_scope(engine, read_only=True) as session:
+                        library.browse(session, viewer=ANONYMOUS, query=Query(sort="title"))
+                except BaseException as error:  # noqa: BLE001 (reported by the test)
+                    errors.append(error)
+                    return
+
+        readers = [threading.Thread(target=read) for _ in range(6)]
+        for reader in readers:
+            reader.start()
+        for number in range(10):  # each commit moves the revision: readers refresh the index meanwhile
+            with db.session_scope(engine) as session:
+                _published(session, partner, f"Added while reading {number}", days=100 + number)
+        stop.set()
+        for reader in readers:
+            reader.join()
+        assert errors == []
+        with db.session_scope(engine, read_only=True) as session:
+            assert library.browse(session, viewer=ANONYMOUS, query=Query()).total == 40
     finally:
         engine.dispose()
