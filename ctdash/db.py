@@ -39,12 +39,15 @@ from ctdash.config import normalise_database_url
 from ctdash.errors import CommitUncertain, Conflict, DatabaseUnavailable
 from ctdash.files import restrict_sqlite_files
 from ctdash.models import (
+    AgendaItem,
     Attachment,
     AttachmentBlob,
     AuditEvent,
     Comment,
     DataRevision,
     Finding,
+    Highlight,
+    Meeting,
     Partner,
     PartnerRole,
     Project,
@@ -53,6 +56,8 @@ from ctdash.models import (
     Theme,
     User,
     Visit,
+    WallJoin,
+    WallPost,
 )
 
 log = logging.getLogger(__name__)
@@ -60,7 +65,8 @@ MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 # The areas of content that pages cache, each with its own revision (see DataRevision).
 ACCOUNTS, RESEARCH, FINDINGS, COMMENTS = "accounts", "research", "findings", "comments"
-AREAS = (ACCOUNTS, RESEARCH, FINDINGS, COMMENTS)
+MEETINGS, WALL = "meetings", "wall"  # working-group sessions and their agendas; their live walls
+AREAS = (ACCOUNTS, RESEARCH, FINDINGS, COMMENTS, MEETINGS, WALL)
 # Which areas a change to a row moves. Partners and themes are shown beside projects and findings;
 # people's names beside findings. Bookkeeping (audit, sign-in attempts and sessions) moves none.
 _AREAS_OF = {
@@ -72,6 +78,11 @@ _AREAS_OF = {
     Attachment: (FINDINGS,),
     AttachmentBlob: (FINDINGS,),
     Comment: (COMMENTS,),
+    Meeting: (MEETINGS,),
+    AgendaItem: (MEETINGS,),
+    WallPost: (WALL,),
+    WallJoin: (WALL,),
+    Highlight: (FINDINGS,),
     User: (ACCOUNTS, FINDINGS, COMMENTS),
     AuditEvent: (),
     SignInAttempt: (),

@@ -11,13 +11,14 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from ctdash import audit
 from ctdash.db import bump_revision
 from ctdash.errors import Conflict
 from ctdash.models import (
+    AgendaItem,
     Attachment,
     AttachmentBlob,
     Comment,
@@ -25,6 +26,7 @@ from ctdash.models import (
     Finding,
     FindingKind,
     FindingStatus,
+    Highlight,
     Partner,
     PartnerRole,
     PartnerRoleKind,
@@ -33,6 +35,7 @@ from ctdash.models import (
     Theme,
     User,
     Visibility,
+    WallPost,
     finding_themes,
     project_themes,
 )
@@ -419,6 +422,12 @@ def remove(session: Session, *, actor_name: str = "command line") -> DemoReport:
     session.execute(delete(AttachmentBlob).where(AttachmentBlob.attachment_id.in_(example_attachments)))
     session.execute(delete(finding_themes).where(finding_themes.c.finding_id.in_(_example_findings())))
     session.execute(delete(project_themes).where(project_themes.c.project_id.in_(_example_projects())))
+    session.execute(delete(Highlight).where(Highlight.finding_id.in_(_example_findings())))
+    # A real session keeps its agenda and wall: what pointed at an example finding or service now
+    # points at nothing, and the presenter says the item is no longer available.
+    for model in (AgendaItem, WallPost):
+        session.execute(update(model).where(model.finding_id.in_(_example_findings())).values(finding_id=None))
+        session.execute(update(model).where(model.partner_id.in_(_example_partners())).values(partner_id=None))
     for model in (Attachment, Comment, Finding, Project):
         session.execute(delete(model).where(model.is_example))
     session.execute(delete(PartnerRole).where(PartnerRole.partner_id.in_(_example_partners())))

@@ -147,6 +147,25 @@ class CommentKind(enum.StrEnum):
     QUESTION = "question"
 
 
+class AgendaKind(enum.StrEnum):
+    """What one screen of a working-group session shows."""
+
+    WELCOME = "welcome"  # the session's title, place and the wall's QR code while people arrive
+    FINDING = "finding"  # a published finding
+    PARTNER = "partner"  # a partner service's profile
+    MAP = "map"  # the partner map
+    STATUS = "status"  # the research status board
+    CHART = "chart"  # one of the library's theme charts (``AgendaItem.chart``)
+    TEXT = "text"  # a free text slide
+    WALL = "wall"  # the live wall
+
+
+class WallPostStatus(enum.StrEnum):
+    SHOWN = "shown"
+    PENDING = "pending"  # an anonymous post waiting for a facilitator
+    HIDDEN = "hidden"  # turned down or taken off the wall
+
+
 class Partner(Base):
     """A music service or hub lead organisation in the programme."""
 
@@ -464,6 +483,106 @@ class Visit(Base):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     previous_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     current_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, nullable=False)
+
+
+class Meeting(Base):
+    """A working-group session or conference slot that facilitators present.
+
+    Called a meeting in code so it never reads as a database session or a sign-in session; the
+    pages call it a session. ``join_code`` is the short, unguessable address of its live wall.
+    """
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int_pk]
+    title: Mapped[short_text]
+    held_on: Mapped[dt.date] = mapped_column(Date, index=True)
+    place: Mapped[str | None] = mapped_column(String(300))  # a room, or an online link
+    description: Mapped[str | None] = mapped_column(Text)
+    join_code: Mapped[str] = mapped_column(String(12), unique=True)
+    wall_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
+    anonymous_posts: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
+    public_only: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0", nullable=False)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), index=True)
+    is_example: Mapped[example_flag]
+    created_at: Mapped[created]
+    updated_at: Mapped[updated]
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1)
+
+    items: Mapped[list[AgendaItem]] = relationship(
+        back_populates="meeting", cascade="all, delete-orphan", order_by="AgendaItem.position"
+    )
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class AgendaItem(Base):
+    """One screen of a session's agenda, in ``position`` order."""
+
+    __tablename__ = "agenda_items"
+
+    id: Mapped[int_pk]
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    kind: Mapped[AgendaKind] = mapped_column(_enum(AgendaKind, "agenda_kind"))
+    title: Mapped[str | None] = mapped_column(String(200))  # the slide's heading, where the kind has none
+    body: Mapped[str | None] = mapped_column(Text)  # a text slide's words, or a presenter's note
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"), index=True)
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"), index=True)
+    chart: Mapped[str | None] = mapped_column(String(40))  # which library chart, for a chart item
+
+    meeting: Mapped[Meeting] = relationship(back_populates="items")
+
+
+class WallPost(Base):
+    """One reflection posted to a session's live wall: a barrier or an enabler in a sentence.
+
+    ``post_token`` comes from the form that was drawn, so a retried post is stored once; ``device``
+    is a random per-browser id (hashed), for the per-device rate limit and the join count.
+    """
+
+    __tablename__ = "wall_posts"
+
+    id: Mapped[int_pk]
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    kind: Mapped[FindingKind] = mapped_column(_enum(FindingKind, "finding_kind"))
+    body: Mapped[str] = mapped_column(String(400))
+    theme_id: Mapped[int | None] = mapped_column(ForeignKey("themes.id", ondelete="SET NULL"))
+    partner_id: Mapped[int | None] = mapped_column(ForeignKey("partners.id", ondelete="SET NULL"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    device: Mapped[str] = mapped_column(String(64))
+    status: Mapped[WallPostStatus] = mapped_column(_enum(WallPostStatus, "wall_post_status"))
+    post_token: Mapped[str] = mapped_column(String(32), unique=True)
+    created_at: Mapped[created]
+    moderated_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    moderated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    finding_id: Mapped[int | None] = mapped_column(ForeignKey("findings.id", ondelete="SET NULL"))  # its draft
+
+    __table_args__ = (
+        Index("ix_wall_posts_meeting_id_status_id", "meeting_id", "status", "id"),
+        Index("ix_wall_posts_meeting_id_device_created_at", "meeting_id", "device", "created_at"),
+    )
+
+
+class WallJoin(Base):
+    """A device that opened a session's wall form: the presenter's live count of people taking part."""
+
+    __tablename__ = "wall_joins"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    device: Mapped[str] = mapped_column(String(64), primary_key=True)
+    joined_at: Mapped[created]
+
+
+class Highlight(Base):
+    """A published finding a facilitator chose for the programme's report to its funder."""
+
+    __tablename__ = "highlights"
+
+    finding_id: Mapped[int] = mapped_column(ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True)
+    note: Mapped[str | None] = mapped_column(String(500))
+    chosen_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    chosen_at: Mapped[created]
 
 
 class DataRevision(Base):

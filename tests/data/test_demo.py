@@ -232,4 +232,9 @@ def test_every_foreign_key_into_example_tables_is_known_to_the_removal():
         "attachments.finding_id",
         "comments.finding_id",
         "attachment_blobs.attachment_id",
+        "highlights.finding_id",
+        "agenda_items.finding_id",
+        "agenda_items.partner_id",
+        "wall_posts.finding_id",
+        "wall_posts.partner_id",
     }
