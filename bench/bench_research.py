@@ -37,10 +37,9 @@ from bench.bench_home import (
     time_reruns,
     timed,
 )
-from ctdash import db, projects, sign_in, users
+from ctdash import charts, db, projects, sign_in, users
 from ctdash.config import get_settings
 from ctdash.models import Project, Role
-from ctdash.ui import charts
 from ctdash.viewer import Viewer
 
 FACILITATOR = Viewer(role=Role.FACILITATOR, name="Bench facilitator")

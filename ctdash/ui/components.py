@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from ctdash import charts
 from ctdash.models import Role
 from ctdash.overview import Count, FindingCard, Overview
 from ctdash.seed import Programme
-from ctdash.ui import charts
 from ctdash.ui.format import label, local_time, plain
 from ctdash.viewer import Viewer
 

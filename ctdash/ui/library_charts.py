@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-from ctdash.ui import charts
+from ctdash import charts
 
 
 def draw_kind_by_theme(rows: charts.KindByTheme, *, key: str) -> str | None:

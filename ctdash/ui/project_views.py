@@ -8,9 +8,9 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
-from ctdash import export, projects
+from ctdash import charts, export, projects
 from ctdash.models import ProjectStage
-from ctdash.ui import charts, finding_views
+from ctdash.ui import finding_views
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
 from ctdash.ui.format import label, local_time, plain
 from ctdash.ui.forms import EditForm

@@ -170,7 +170,7 @@ def _charts(at):
 
 @pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
 def test_home_draws_its_charts_from_the_cached_altair_specs(app_database, open_app):
-    from ctdash.ui import charts
+    from ctdash import charts
 
     _with_examples(app_database)
     at = open_app(HOME)

@@ -87,7 +87,7 @@ def test_an_empty_view_gets_a_sentence_and_no_chart():
 def test_drawing_leaves_the_cached_specs_as_they_were():
     import copy
 
-    from ctdash.ui import charts
+    from ctdash import charts
 
     at = AppTest.from_function(_script).run()
     themes = (("send", "SEND", "enabler", 8), ("rural", "Rural and geographic access", "barrier", 6))

@@ -9,8 +9,8 @@ import json
 import altair as alt
 import pytest
 
+from ctdash import charts
 from ctdash.overview import Count
-from ctdash.ui import charts
 from ctdash.ui.library_charts import selected
 
 THEMES = (
