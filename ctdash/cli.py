@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 from sqlalchemy import Engine, func, select
 
+from ctdash import backup as backup_service
 from ctdash import demo, imports
 from ctdash import export as export_service
 from ctdash.config import get_settings
@@ -261,6 +262,57 @@ def export_findings(file: Path, published_only: bool) -> None:
         click.echo(f"Wrote {findings_written} and {files} to {file}.")
     else:
         click.echo(f"Wrote {findings_written} to {file} (with {files} counted per finding; .xlsx lists them).")
+
+
+@main.command(
+    "backup",
+    help="Copy the SQLite database to FILE (a new file, owner-only) while the app keeps running: one "
+    "consistent moment, checked after copying. For PostgreSQL it prints the pg_dump command to use instead.",
+)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@user_errors
+def backup_command(file: Path) -> None:
+    engine = _engine()
+    if not backup_service.is_sqlite(engine):
+        _postgres_instead(engine, file, "back it up")
+    try:
+        copy = backup_service.backup(engine, file)
+    except OSError as error:
+        raise click.ClickException(_unwritable(file, (error.strerror or str(error)).lower())) from None
+    click.echo(
+        f"Backed up {get_settings().display_url} to {copy.path}: schema {copy.schema}, "
+        f"{_count(copy.findings, 'finding')}, {copy.size_bytes / 1_048_576:.1f} MB."
+    )
+
+
+@main.command(
+    "restore",
+    help="Replace everything in the SQLite database with the backup in FILE, made by `backup`. The backup is "
+    "checked first; the schema is then brought up to date. For PostgreSQL it prints the pg_restore command.",
+)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@user_errors
+def restore_command(file: Path, yes: bool) -> None:
+    engine = _engine()
+    if not backup_service.is_sqlite(engine):
+        _postgres_instead(engine, file, "restore it")
+    where = get_settings().display_url
+    if not yes:
+        click.confirm(f"Replace everything in {where} with {file}? Changes made since that backup are lost", abort=True)
+    copy = backup_service.restore(engine, file)
+    click.echo(
+        f"Restored {where} from {copy.path} ({_count(copy.findings, 'finding')}; schema now {head_revision()}). "
+        "People signed in since the backup was made must sign in again."
+    )
+
+
+def _postgres_instead(engine: Engine, file: Path, doing: str) -> None:
+    dump, restore_line = backup_service.postgres_commands(engine.url, str(file))
+    raise click.ClickException(
+        f"This database is PostgreSQL: {doing} with PostgreSQL's own tools, which work while the app runs "
+        f"(the password comes from PGPASSWORD or ~/.pgpass):\n  {dump if doing.startswith('back') else restore_line}"
+    )
 
 
 def _unwritable(file: Path, reason: str) -> str:
