@@ -13,7 +13,7 @@ from ctdash import backup as backup_service
 from ctdash import demo, imports
 from ctdash import export as export_service
 from ctdash.config import get_settings
-from ctdash.db import head_revision, make_engine, schema_revision, session_scope
+from ctdash.db import check_connection, head_revision, make_engine, schema_revision, session_scope
 from ctdash.errors import CtdashError
 from ctdash.files import write_atomically
 from ctdash.models import (
@@ -134,6 +134,23 @@ def info() -> None:
                 if examples:
                     line += f"  ({examples} example)"
             click.echo(line)
+
+
+@main.command(
+    help="Check that the app can work: the database answers and its schema is the latest. Exits 0 and prints "
+    "one line when healthy, or exits 1 saying what is wrong: for a service manager's or container's health check."
+)
+@user_errors
+def health() -> None:
+    engine = _engine()
+    check_connection(engine)  # DatabaseUnavailable: its one line says what to check
+    current = schema_revision(engine)
+    head = head_revision()
+    if current != head:
+        raise click.ClickException(
+            f"The database's schema is {current or 'empty'}, not the latest ({head}): run `python -m ctdash init`."
+        )
+    click.echo(f"Healthy: {get_settings().display_url} answers, schema {head}.")
 
 
 @main.command(

@@ -175,3 +175,23 @@ def test_postgresql_names_its_own_tools_without_the_password(cli, database_url, 
     assert "pg_restore --clean --if-exists --no-owner" in restored.output
     assert "ctdash_pw" not in dumped.output + restored.output
     assert not (tmp_path / "ctdash.dump").exists()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_health_says_healthy_only_for_a_reachable_database_at_the_latest_schema(cli, database_url):
+    before = cli("health")
+    assert before.exit_code == 1
+    assert "schema is empty, not the latest" in before.output and "run `python -m ctdash init`" in before.output
+    cli("init")
+    healthy = cli("health")
+    assert healthy.exit_code == 0
+    assert healthy.output.startswith("Healthy: ") and f"schema {head_revision()}" in healthy.output
+    assert "ctdash_pw" not in healthy.output
+
+
+def test_health_reports_a_database_that_does_not_answer_in_one_line(monkeypatch):
+    monkeypatch.setenv("CTDASH_DATABASE_URL", "postgresql+psycopg://nobody:secret@127.0.0.1:9/ctdash")
+    result = CliRunner().invoke(main, ["health"])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: Cannot reach the database server at 127.0.0.1:9; check that PostgreSQL")
+    assert "secret" not in result.output and "Traceback" not in result.output
