@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import re
+import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -70,19 +71,30 @@ class App:
     base: str
     database_url: str
     people: dict[str, Person]
+    replicas: tuple[str, ...] = ()  # the base URLs of further servers on the same database
 
 
 @contextlib.contextmanager
-def serve_with_people(folder: Path, people: dict[str, Person]) -> Iterator[App]:
-    """The app on a fresh database in ``folder`` with these accounts (password ``PASSWORD``;
-    members belong to Cornwall), made before any browser starts."""
-    database_url = seeded_database(folder)
-    cookie_key(Settings(database_url=database_url))  # made now, so tests can read it before any page has run
+def serve_with_people(
+    folder: Path, people: dict[str, Person], *, database_url: str | None = None, replicas: int = 1
+) -> Iterator[App]:
+    """The app on a fresh database with these accounts (password ``PASSWORD``; members belong to
+    Cornwall), made before any browser starts: by default a SQLite file in ``folder``, or the empty
+    ``database_url`` given; ``replicas`` servers on it, as a shared deployment runs them."""
+    if database_url is None:
+        database_url = seeded_database(folder)
+        cookie_key(Settings(database_url=database_url))  # made now, so tests can read it before any page has run
+        env = {}
+    else:
+        engine = db.make_engine(database_url)
+        initialise(engine)
+        engine.dispose()
+        env = {"CTDASH_COOKIE_KEY": secrets.token_urlsafe(48)}  # a shared database: the same key for every server
     engine = db.make_engine(database_url)
     made = {}
     try:
         with db.session_scope(engine) as session:
-            for key, person in people.items():
+            for name, person in people.items():
                 account = users.create_user_from_cli(
                     session,
                     username=person.username,
@@ -92,11 +104,12 @@ def serve_with_people(folder: Path, people: dict[str, Person]) -> Iterator[App]:
                     partner_name="Cornwall" if person.role == "member" else None,
                     password=PASSWORD,
                 )
-                made[key] = replace(person, id=account.id)
+                made[name] = replace(person, id=account.id)
     finally:
         engine.dispose()
-    with streamlit_server(database_url) as base:
-        yield App(base, database_url, made)
+    with contextlib.ExitStack() as servers:
+        bases = [servers.enter_context(streamlit_server(database_url, env=env)) for _ in range(replicas)]
+        yield App(bases[0], database_url, made, tuple(bases[1:]))
 
 
 @pytest.fixture
