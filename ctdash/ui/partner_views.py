@@ -113,7 +113,11 @@ def show_profile(profile, viewer: Viewer) -> None:
     badges = [":gray-badge[:material/inventory_2: Archived]"] if not profile.active else []
     if profile.is_example:
         badges.append(EXAMPLE_BADGE)
-    st.caption(" · ".join([plain(fact) for fact in facts] + badges))
+    # The badges on a line of their own: a caption's faded colour would take their text below 4.5:1.
+    if facts:
+        st.caption(" · ".join(plain(fact) for fact in facts))
+    if badges:
+        st.markdown(" ".join(badges))
     left, right = st.columns([3, 2], gap="large")
     with left:
         if profile.profile_text:

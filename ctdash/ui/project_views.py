@@ -198,8 +198,9 @@ def timeline(frame: pd.DataFrame) -> None:
     newest = max(frame["cycle"])
     cycles = sorted(cycle for cycle in projects.cycles_offered() if cycle <= newest)
     # The Altair template is validated once per set of cycles (charts.project_timeline); rows are cheap to add.
-    st.vega_lite_chart(charts.project_timeline(rows, cycles), width="stretch", key="project_timeline")
-    st.caption(charts.describe_timeline(rows))
+    summary = charts.describe_timeline(rows)
+    st.vega_lite_chart(charts.project_timeline(rows, cycles), width="stretch", key="project_timeline", alt=summary)
+    st.caption(summary)
 
 
 def summaries(frame: pd.DataFrame) -> None:

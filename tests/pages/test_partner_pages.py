@@ -160,7 +160,7 @@ def test_an_archived_services_profile_link_still_works(app_database, open_app, d
     at.switch_page("pages/partner.py").run()
     assert not at.exception
     assert at.title[0].value == "Archived service (test data)"
-    assert "Archived" in shown(at.caption[0].value)
+    assert "Archived" in shown(at.markdown[0].value)
     projects = at.dataframe[0].value
     assert list(projects["Project"]) == ["Old project (test data)"]
     assert list(projects["Open"]) == [f"project?id={project_id}"]  # each project opens its own page
