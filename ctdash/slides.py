@@ -105,6 +105,10 @@ KIND_TITLES = {
     AgendaKind.TEXT: "",
     AgendaKind.WALL: "Live wall: your reflections",
 }
+MAP_ROLES = {  # short, so the map's table of every service fits a screen
+    PartnerRoleKind.ACTION_RESEARCH: "Action research",
+    PartnerRoleKind.WORKING_GROUP: "Working group",
+}
 ROLE_COUNTS = {
     PartnerRoleKind.ACTION_RESEARCH: "Action research partners",
     PartnerRoleKind.WORKING_GROUP: "Working-group members",
@@ -269,7 +273,7 @@ def _map(context: _Context, item: AgendaItem) -> Slide:
     rows = [("Partner service", "Region", "Roles")]
     for partner in partners:
         kinds = held.get(partner.id, set())
-        roles = ", ".join(label for kind, label in ROLE_LABELS.items() if kind in kinds)
+        roles = " · ".join(words for kind, words in MAP_ROLES.items() if kind in kinds)
         rows.append((partner.name, partner.region or "", roles))
     facts = [("Partner services", str(len(partners)))]
     for kind, name in ROLE_COUNTS.items():

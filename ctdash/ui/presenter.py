@@ -34,6 +34,7 @@ TIMER_ENDS = "_present_timer_ends"  # when the countdown reaches zero (aware UTC
 CANNOT_SHOW = "This slide cannot be shown just now and the problem has been logged; carry on with the next one."
 NO_SESSION = "Open the session you want to present from the sessions list, then choose Present."
 EMPTY = "This session's agenda is empty: add items to it on the session's page, then present it again."
+TABLE_ROWS = 8  # rows that fit under a heading in full-size type; longer tables go in two halves, smaller
 FONT_SCALE = 1.8  # chart lettering on a projector, against the library's sizes
 STEP_SCALE = 1.6  # bar and row heights in charts, so bigger lettering still fits
 
@@ -47,11 +48,14 @@ header[data-testid="stHeader"] { display: none !important; }
 .st-key-slide h3 { font-size: 2rem; line-height: 1.3; font-weight: 500; color: #2b3440; padding: 0 0 1rem 0; }
 .st-key-slide p, .st-key-slide li, .st-key-slide td, .st-key-slide th { font-size: 1.8rem; line-height: 1.45; }
 .st-key-slide blockquote { border-left: 0.5rem solid #1d4e89; margin: 1.2rem 0; padding: 0.4rem 1.4rem; }
-.st-key-slide blockquote p { font-size: 2.1rem; font-style: italic; }
+.st-key-slide blockquote p { font-size: 2.1rem; font-style: italic; color: #111418; }
 .st-key-slide table { width: 100%; }
 .st-key-slide th { text-align: left; }
-.st-key-slide [data-testid="stMetricValue"] { font-size: 3.4rem; }
-.st-key-slide [data-testid="stMetricLabel"] p { font-size: 1.5rem; }
+.st-key-slide .st-key-long_table td, .st-key-slide .st-key-long_table th { font-size: 1.6rem; padding: 0.3rem 0.6rem; }
+.st-key-slide [data-testid="stMetricValue"], .st-key-slide [data-testid="stMetricValue"] * {
+  font-size: 3.6rem !important; line-height: 1.1; color: #111418; }
+.st-key-slide [data-testid="stMetricLabel"], .st-key-slide [data-testid="stMetricLabel"] * {
+  font-size: 1.6rem !important; color: #2b3440; }
 .st-key-slide [data-testid="stAlert"] p { font-size: 1.8rem; }
 .st-key-slide .st-key-chart_text p { font-size: 1.4rem; color: #2b3440; }
 .st-key-present_controls { position: fixed; left: 0; right: 0; bottom: 0; z-index: 100; background: #ffffff;
@@ -173,8 +177,10 @@ def _draw(slide: Slide, deck: Deck, live_panel: Callable[[Slide, Deck], None]) -
     if slide.quote:
         st.markdown(f"> {plain(slide.quote)}")
     _facts(slide)
+    if slide.chart_text:  # a chart with nothing to draw still has its sentence
+        st.markdown(plain(slide.chart_text))
     if slide.table:
-        st.markdown(_table(slide.table))
+        _tables(slide.table)
 
 
 def _body(slide: Slide) -> None:
@@ -206,6 +212,18 @@ def _facts(slide: Slide) -> None:
                 column.metric(label, int(value))
 
 
+def _tables(rows: tuple[tuple[str, ...], ...]) -> None:
+    """A table that fits the screen: a long one (the map's fifteen services) in two halves side by side."""
+    header, *body = rows
+    if len(body) <= TABLE_ROWS:
+        st.markdown(_table(rows))
+        return
+    half = -(-len(body) // 2)
+    with st.container(key="long_table"):
+        for column, part in zip(st.columns(2, gap="medium"), (body[:half], body[half:]), strict=True):
+            column.markdown(_table((header, *part)))
+
+
 def _table(rows: tuple[tuple[str, ...], ...]) -> str:
     header, *body = rows
 
@@ -215,11 +233,28 @@ def _table(rows: tuple[tuple[str, ...], ...]) -> str:
     return "\n".join([line(header), "|" + " --- |" * len(header), *(line(row) for row in body)])
 
 
+INK = "#1b1f24"
+PROJECTOR_CONFIG = {
+    "axis": {"labelFontSize": 20, "titleFontSize": 20, "labelColor": INK, "titleColor": INK},
+    "legend": {"labelFontSize": 22, "titleFontSize": 22, "labelColor": INK, "titleColor": INK, "symbolSize": 220},
+}
+
+
 def projected(spec: dict) -> dict:
-    """A chart spec with its lettering and bars made big enough for a projector (a copy; rows untouched)."""
-    return _scaled({key: value for key, value in spec.items() if key != "datasets"}) | (
-        {"datasets": spec["datasets"]} if "datasets" in spec else {}
-    )
+    """A chart spec made for a projector: bigger lettering and bars in dark ink, without its own title
+    (the slide's heading names the chart). A copy: the cached spec and its rows are left as they were."""
+    scaled = _scaled({key: value for key, value in spec.items() if key not in ("datasets", "title")})
+    scaled["config"] = _merged(scaled.get("config", {}), PROJECTOR_CONFIG)
+    if "datasets" in spec:
+        scaled["datasets"] = spec["datasets"]
+    return scaled
+
+
+def _merged(base: dict, extra: dict) -> dict:
+    merged = dict(base)
+    for key, value in extra.items():
+        merged[key] = _merged(merged.get(key, {}), value) if isinstance(value, dict) else value
+    return merged
 
 
 _SCALED_KEYS = ("fontSize", "labelFontSize", "titleFontSize", "labelLimit")  # lettering, and room for it
@@ -235,8 +270,6 @@ def _scaled(value):
                 scaled[key] = {**item, "step": round(item["step"] * STEP_SCALE)}
             else:
                 scaled[key] = _scaled(item)
-        if "title" in scaled and isinstance(scaled["title"], str) and "mark" not in scaled:
-            scaled["title"] = {"text": scaled["title"], "fontSize": round(13 * FONT_SCALE * 1.2)}
         return scaled
     if isinstance(value, list):
         return [_scaled(item) for item in value]
@@ -250,7 +283,7 @@ def controls(deck: Deck, at: int) -> None:
     """The bar at the bottom: Previous, where we are, Next, the clock, and the options."""
     total = len(deck.slides)
     with st.container(key="present_controls"):
-        back, where, forward, time_area, options = st.columns([2, 6, 2, 2, 1], vertical_alignment="center")
+        back, where, forward, time_area, options = st.columns([2, 5, 2, 2, 1.5], vertical_alignment="center")
         back.button(
             "Previous",
             key=PREVIOUS,

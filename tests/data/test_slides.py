@@ -197,7 +197,7 @@ def test_the_map_slide_lists_services_with_region_and_roles(session, room):
     make_agenda_item(session, meeting, "map")
     (slide,) = _deck(session, meeting, room["viewer"]).slides
     assert slide.table[0] == ("Partner service", "Region", "Roles")
-    roles = "Action research partner, Working-group member"
+    roles = "Action research · Working group"
     assert ("Example Music Hub (test data)", "South West", roles) in slide.table
     assert all("Archived" not in row[0] for row in slide.table)
     facts = dict(slide.facts)
