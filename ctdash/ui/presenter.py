@@ -32,6 +32,7 @@ CLOCK = "present_clock"
 MINUTES = "present_minutes"
 TIMER_ENDS = "_present_timer_ends"  # when the countdown reaches zero (aware UTC), or absent
 CANNOT_SHOW = "This slide cannot be shown just now and the problem has been logged; carry on with the next one."
+TITLE = "Present a session"  # the heading when no session is named (a slide's own heading is its title)
 NO_SESSION = "Open the session you want to present from the sessions list, then choose Present."
 EMPTY = "This session's agenda is empty: add items to it on the session's page, then present it again."
 TABLE_ROWS = 8  # rows that fit under a heading in full-size type; longer tables go in two halves, smaller
@@ -97,6 +98,7 @@ def meeting_from_url() -> int:
     """The session named by ``?session=``; without a usable one, say what to do and stop."""
     raw = st.query_params.get("session", "")
     if not (raw.isdigit() and 0 < len(raw) < 10):
+        st.title(TITLE)
         st.info(NO_SESSION, icon=":material/slideshow:")
         st.stop()
     return int(raw)

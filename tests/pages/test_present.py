@@ -3,6 +3,8 @@ and the URL, the public-only switch, a broken item, who may present, and the pro
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from sqlalchemy import select
 
@@ -172,3 +174,17 @@ def test_signing_out_on_a_laptop_leaves_the_projectors_sign_in_presenting(app_da
     _next(projector)
     assert not projector.exception
     assert _headings(projector)[0] == "Group-only insight (test data)"
+
+
+def test_the_clock_shows_the_time_and_a_countdown_once_started(app_database, open_app, agenda):
+    at = _present(open_app, "fay", agenda)
+    faces = [shown(block.value) for block in at.markdown if block.value.startswith("**") and ":" in block.value]
+    assert any(len(face) == len("**12:34**") for face in faces)
+    at.number_input(key=presenter.MINUTES).set_value(5).run()
+    at.button(key="present_timer_start").click().run()
+    assert not at.exception
+    assert any(re.search(r"· 4:\d\d left\*\*$", block.value) for block in at.markdown)  # under five minutes left
+    at.button(key="present_timer_stop").click().run()
+    assert not any(" left**" in block.value for block in at.markdown)
+    at.toggle(key=presenter.CLOCK).set_value(False).run()
+    assert not any(block.value.startswith("**") and len(block.value) == len("**12:34**") for block in at.markdown)
