@@ -15,12 +15,13 @@ def _live_panel(slide: Slide, deck: Deck) -> None:
 viewer = ui.guard(__file__)
 presenter.style()
 meeting_id = presenter.meeting_from_url()
-deck = ui.read(slides.build, meeting_id=meeting_id)
-if presenter.public_only(deck) != deck.public_only:
+as_set = ui.read(slides.build, meeting_id=meeting_id)  # public only if the session is set so
+deck = as_set
+if presenter.public_only(as_set) and not as_set.public_only:
     deck = ui.read(slides.build, meeting_id=meeting_id, public_only=True)
 if not deck.slides:
     st.info(presenter.EMPTY, icon=":material/slideshow:")
     st.stop()
 at = presenter.position(len(deck.slides))
 presenter.draw(deck.slides[at - 1], deck, live_panel=_live_panel)
-presenter.controls(deck, at)
+presenter.controls(deck, at, public_session=as_set.public_only)

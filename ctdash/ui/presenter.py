@@ -66,7 +66,8 @@ header[data-testid="stHeader"] { display: none !important; }
 </style>
 """
 
-# Presentation clickers send PageDown and PageUp; the buttons' own shortcuts take the arrow keys.
+# Presentation clickers send PageDown and PageUp (the buttons' own shortcuts take the arrow keys); F
+# toggles full screen, which a browser allows only in answer to a key or a click in the page itself.
 KEYS = f"""
 <script>
 (() => {{
@@ -74,11 +75,18 @@ KEYS = f"""
   window.__ctdashPresenterKeys = true;
   const buttons = {{PageDown: "{NEXT}", PageUp: "{PREVIOUS}"}};
   document.addEventListener("keydown", event => {{
-    const key = buttons[event.key];
     const target = event.target;
-    if (!key || event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
     if (target && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName))) return;
-    const button = document.querySelector(`.st-key-${{key}} button`);
+    if (!document.querySelector(".st-key-{NEXT}")) return;  // not on the presenter view
+    if (event.key === "f" || event.key === "F") {{
+      event.preventDefault();
+      if (document.fullscreenElement) document.exitFullscreen();
+      else document.documentElement.requestFullscreen().catch(() => {{}});
+      return;
+    }}
+    const key = buttons[event.key];
+    const button = key && document.querySelector(`.st-key-${{key}} button`);
     if (!button || button.disabled) return;
     event.preventDefault();
     button.click();
@@ -281,8 +289,11 @@ def _scaled(value):
 # --- the controls -----------------------------------------------------------------------------
 
 
-def controls(deck: Deck, at: int) -> None:
-    """The bar at the bottom: Previous, where we are, Next, the clock, and the options."""
+def controls(deck: Deck, at: int, *, public_session: bool) -> None:
+    """The bar at the bottom: Previous, where we are, Next, the clock, and the options.
+
+    ``public_session``: the session itself is set to public only, so the switch stays on.
+    """
     total = len(deck.slides)
     with st.container(key="present_controls"):
         back, where, forward, time_area, options = st.columns([2, 5, 2, 2, 1.5], vertical_alignment="center")
@@ -297,7 +308,8 @@ def controls(deck: Deck, at: int) -> None:
             width="stretch",
         )
         with where:
-            st.markdown(f"**{at} / {total}** · {plain(deck.title)}")
+            public = " · **Public only**" if deck.public_only else ""
+            st.markdown(f"**{at} / {total}** · {plain(deck.title)}{public}")
             st.progress(at / total if total else 0.0)
         forward.button(
             "Next",
@@ -315,17 +327,17 @@ def controls(deck: Deck, at: int) -> None:
             if st.session_state.get(CLOCK, True):
                 _clock()
         with options, st.popover("Options", icon=":material/settings:"):
-            _options(deck)
+            _options(deck, public_session)
 
 
-def _options(deck: Deck) -> None:
+def _options(deck: Deck, public_session: bool) -> None:
     st.toggle(
         "Public only",
         key=public_only_key(deck),
-        value=deck.public_only,
-        disabled=deck.public_only,
+        value=public_session,
+        disabled=public_session,
         help="This session is set to public content only."
-        if deck.public_only
+        if public_session
         else "Show only findings published for everyone: for open conferences.",
     )
     st.toggle("Clock", key=CLOCK, value=True)
@@ -333,6 +345,7 @@ def _options(deck: Deck) -> None:
     start, stop = st.columns(2)
     start.button("Start countdown", key="present_timer_start", on_click=_start_timer, width="stretch")
     stop.button("Stop", key="present_timer_stop", on_click=_stop_timer, width="stretch")
+    st.caption("Keys: → or PageDown for the next slide, ← or PageUp for the one before, F for full screen.")
     st.page_link("pages/home.py", label="Leave the presenter view", icon=":material/close:")
 
 

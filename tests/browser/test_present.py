@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from ctdash import db
+from ctdash import db, slides
 from ctdash.models import FindingKind, FindingStatus, Partner, ProjectStage, Theme, Visibility
 from tests.browser.conftest import Person, idle, serve_with_people, settle
 from tests.browser.test_auth import sign_in
@@ -43,7 +43,7 @@ def app(tmp_path_factory):
                     summary="Families said **free loans** made the difference.\n\n- fewer drop-outs\n- more practice",
                     kind=FindingKind.ENABLER,
                     status=FindingStatus.PUBLISHED,
-                    visibility=Visibility.PUBLIC,
+                    visibility=Visibility.GROUP,
                     cycle="2024-25",
                     key_quote="We kept the cornet all year.",
                     evidence_type="interviews",
@@ -119,4 +119,31 @@ def test_the_presenter_moves_with_the_arrow_and_clicker_keys_and_keeps_its_place
     page.screenshot(path=str(SHOTS / "present-status.png"))
     page.keyboard.press("ArrowRight")
     _expect_slide(page, 5)
-    page.screenshot(path=str(SHOTS / "present-map.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / "present-map.png"))
+
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement !== null")
+    page.keyboard.press("f")
+    page.wait_for_function("document.fullscreenElement === null")
+
+    # The large type and the hidden sidebar are this page's only.
+    page.get_by_role("button", name="Options").click()
+    page.get_by_role("link", name="Leave the presenter view").click()
+    expect(page.get_by_test_id("stSidebar")).to_be_visible()
+    expect(page.locator(".st-key-slide")).to_have_count(0)
+
+
+def test_the_public_only_switch_hides_a_group_only_finding_in_the_browser(app, page):
+    running, meeting_id = app
+    sign_in(page, running, running.people["fay"])
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(f"{running.base}/present?session={meeting_id}&slide=2")
+    settle(page)
+    _expect_slide(page, 2)
+    page.get_by_role("button", name="Options").click()
+    page.get_by_text("Public only").click()  # the toggle's label
+    expect(page.get_by_text(slides.FINDING_GROUP_ONLY)).to_be_visible()
+    expect(page.get_by_role("heading", name=TITLES[1], level=1)).to_have_count(0)
+    idle(page)
+    page.keyboard.press("Escape")
+    page.screenshot(path=str(SHOTS / "present-public-only.png"))

@@ -101,8 +101,12 @@ def test_the_public_only_switch_takes_the_group_only_finding_off_the_screen(app_
     assert not at.exception
     assert "Group-only insight (test data)" not in " ".join(shown(block.value) for block in at.markdown)
     assert shown(at.info[0].value) == slides.FINDING_GROUP_ONLY
+    assert any("Public only" in block.value for block in at.markdown)
     _next(at)
     assert _headings(at)[0] == "Free loans help (test data)"
+    _previous(at)
+    at.toggle(key=f"present_public_only_{agenda}").set_value(False).run()
+    assert _headings(at)[0] == "Group-only insight (test data)"
 
 
 def test_a_session_set_to_public_only_cannot_be_switched_back(app_database, open_app, database, agenda):
