@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ctdash.models import Finding, FindingKind, FindingStatus, Partner, Project, ProjectStage, Visibility
@@ -137,6 +137,8 @@ def make_meeting(session: Session, **fields):
 
 def make_agenda_item(session: Session, meeting, kind, **fields):
     """An item at the end of ``meeting``'s agenda (``position`` one after the last unless given)."""
+    from sqlalchemy import func
+
     from ctdash.models import AgendaItem, AgendaKind
 
     if "position" not in fields:
