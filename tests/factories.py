@@ -116,3 +116,35 @@ def finding_fields(partner=None, **changes) -> dict:
 def finding_version(session: Session, finding_id: int) -> int:
     """A finding's stored version, as a form drawn now would see it."""
     return session.scalar(select(Finding.version).where(Finding.id == finding_id))
+
+
+def make_meeting(session: Session, **fields):
+    """A working-group session (a Meeting) with a unique join code, labelled as test data."""
+    from ctdash.models import Meeting
+
+    number = next(_numbers)
+    values = {
+        "title": f"Working group session {number} (test data)",
+        "held_on": dt.date(2026, 11, 26),
+        "place": "Room 2, example venue",
+        "join_code": f"T{number:05d}",
+    }
+    meeting = Meeting(**{**values, **fields})
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def make_agenda_item(session: Session, meeting, kind, **fields):
+    """An item at the end of ``meeting``'s agenda (``position`` one after the last unless given)."""
+    from sqlalchemy import func
+
+    from ctdash.models import AgendaItem, AgendaKind
+
+    if "position" not in fields:
+        last = session.scalar(select(func.max(AgendaItem.position)).where(AgendaItem.meeting_id == meeting.id))
+        fields["position"] = (last or 0) + 1
+    item = AgendaItem(meeting_id=meeting.id, kind=AgendaKind(kind), **fields)
+    session.add(item)
+    session.flush()
+    return item
