@@ -419,8 +419,20 @@ def drop_highlight(session: Session, finding_id: int, *, viewer: Viewer) -> bool
 # --- the documents ---------------------------------------------------------------------------------
 
 
+FORMATS = {"docx": DOCX_MIME, "pdf": PDF_MIME}
+
+
 def file_name(cycle: str, extension: str) -> str:
     return f"changing-tracks-report-{cycle}.{extension}"
+
+
+@reads(RESEARCH, FINDINGS, MEETINGS)
+def document(session: Session, *, viewer: Viewer | None = None, cycle: str, kind: str) -> bytes:
+    """The report on ``cycle`` as a file: ``kind`` "docx" or "pdf" (a read service, so pages cache it)."""
+    if kind not in FORMATS:
+        raise InvalidInput("Choose Word (.docx) or PDF for the report.")
+    gathered = gather(session, cycle, viewer=viewer)
+    return to_docx(gathered) if kind == "docx" else to_pdf(gathered)
 
 
 def title_of(report: ProgrammeReport) -> str:
