@@ -111,7 +111,7 @@ def _place_title(slide, title: str, subtitle: str) -> None:
         paragraph.alignment = PP_ALIGN.LEFT
     if subtitle:
         box = slide.shapes.add_textbox(MARGIN, Inches(1.42), SLIDE_WIDTH - 2 * MARGIN, Inches(0.5))
-        _set_text(box.text_frame, [one_line(subtitle, 140)], size=18, colour=GREY)
+        _set_text(box.text_frame, [one_line(subtitle, 90)], size=18, colour=GREY)  # one line
 
 
 def _content(slide, item: Slide) -> list[str]:
