@@ -45,6 +45,8 @@ ACTIONS = {
     "comment_deleted": "Comment deleted by its author",
     "comment_hidden": "Comment hidden",
     "comment_unhidden": "Comment shown again",
+    "highlight_chosen": "Report highlight chosen",
+    "highlight_dropped": "Report highlight removed",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }

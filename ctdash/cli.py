@@ -12,6 +12,7 @@ from sqlalchemy import Engine, func, select
 from ctdash import backup as backup_service
 from ctdash import demo, imports
 from ctdash import export as export_service
+from ctdash import report as report_service
 from ctdash.config import get_settings
 from ctdash.db import check_connection, head_revision, make_engine, schema_revision, session_scope
 from ctdash.errors import CtdashError
@@ -279,6 +280,44 @@ def export_findings(file: Path, published_only: bool) -> None:
         click.echo(f"Wrote {findings_written} and {files} to {file}.")
     else:
         click.echo(f"Wrote {findings_written} to {file} (with {files} counted per finding; .xlsx lists them).")
+
+
+@main.command(
+    help="Write the programme report on CYCLE (an academic year such as 2024-25) to FILE: a .docx Word "
+    "document or a .pdf. It counts published content only: partner services and their roles, research "
+    "projects by stage, published findings by kind and theme with charts, the highlights facilitators "
+    "chose and the working-group sessions held. FILE is replaced only once it is complete.",
+)
+@click.argument("cycle")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@user_errors
+def report(cycle: str, file: Path) -> None:
+    suffix = file.suffix.lower()
+    if suffix not in (".docx", ".pdf"):
+        raise UsageProblem(
+            f"Name the file with .docx (a Word document) or .pdf, for example report-{cycle}.docx; "
+            f"'{file.name}' is neither."
+        )
+    try:
+        cycle = report_service.check_cycle(cycle)
+    except CtdashError as error:
+        raise UsageProblem(str(error)) from None
+    if not file.parent.is_dir():
+        raise click.ClickException(_unwritable(file, "the folder does not exist"))
+    engine = _engine()
+    initialise(engine)
+    with session_scope(engine, read_only=True) as session:
+        gathered = report_service.gather(session, cycle)
+    data = report_service.to_docx(gathered) if suffix == ".docx" else report_service.to_pdf(gathered)
+    try:
+        write_atomically(file, data)
+    except OSError as error:
+        raise click.ClickException(_unwritable(file, (error.strerror or str(error)).lower())) from None
+    click.echo(
+        f"Wrote the {cycle} report to {file}: {_count(gathered.findings, 'published finding')}, "
+        f"{_count(gathered.projects, 'research project')}, {_count(len(gathered.highlights), 'highlight')} "
+        f"and {_count(len(gathered.sessions), 'session')} held."
+    )
 
 
 @main.command(

@@ -58,6 +58,7 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("people.py", "People", ":material/manage_accounts:", ADMINS),
     PageRule("import.py", "Import spreadsheets", ":material/upload_file:", ADMINS),
     PageRule("audit_log.py", "Audit log", ":material/history:", ADMINS),
+    PageRule("report.py", "Programme report", ":material/summarize:", STAFF),
 )
 RULES = {rule.file: rule for rule in PAGES}
 
@@ -112,6 +113,8 @@ EDIT_PARTNERS = "edit partner services"
 IMPORT = "import spreadsheets"
 REVIEW_FINDINGS = "review findings"  # see the review queue, publish or return submitted findings
 MODERATE_COMMENTS = "hide comments"  # hide an inappropriate comment with a reason, or show it again
+BUILD_REPORTS = "build the programme report"  # a cycle's report for the funder (ctdash.report)
+CHOOSE_HIGHLIGHTS = "choose the report's highlights"  # published findings picked for the programme report
 ACTIONS = {
     MANAGE_PEOPLE: ADMINS,
     READ_AUDIT_LOG: ADMINS,
@@ -119,6 +122,8 @@ ACTIONS = {
     IMPORT: ADMINS,
     REVIEW_FINDINGS: STAFF,
     MODERATE_COMMENTS: STAFF,
+    BUILD_REPORTS: STAFF,
+    CHOOSE_HIGHLIGHTS: STAFF,
 }
 ACTOR_NAMES = {ADMINS: "administrators", STAFF: "facilitators and administrators"}
 

@@ -37,6 +37,7 @@ EXPECTED = {
     "people.py": {"admin"},
     "import.py": {"admin"},
     "audit_log.py": {"admin"},
+    "report.py": STAFF,
 }
 TITLES = {
     "home.py": "Changing Tracks: inclusion dashboard",
@@ -56,6 +57,7 @@ TITLES = {
     "people.py": "People",
     "import.py": "Import spreadsheets",
     "audit_log.py": "Audit log",
+    "report.py": "Programme report",
 }
 
 
