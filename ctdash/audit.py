@@ -45,6 +45,9 @@ ACTIONS = {
     "comment_deleted": "Comment deleted by its author",
     "comment_hidden": "Comment hidden",
     "comment_unhidden": "Comment shown again",
+    "wall_changed": "Live wall opened or closed",
+    "wall_post_shown": "Wall post approved",
+    "wall_post_hidden": "Wall post hidden",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }

@@ -116,3 +116,29 @@ def finding_fields(partner=None, **changes) -> dict:
 def finding_version(session: Session, finding_id: int) -> int:
     """A finding's stored version, as a form drawn now would see it."""
     return session.scalar(select(Finding.version).where(Finding.id == finding_id))
+
+
+def make_meeting(
+    session: Session,
+    *,
+    title: str | None = None,
+    join_code: str | None = None,
+    wall_open: bool = True,
+    anonymous_posts: bool = False,
+    **fields,
+):
+    """A working-group session (a Meeting row) labelled as test data, its wall open by default."""
+    from ctdash.models import Meeting
+
+    number = next(_numbers)
+    meeting = Meeting(
+        title=title or f"Working-group session {number} (test data)",
+        held_on=fields.pop("held_on", dt.date(2026, 11, 26)),
+        join_code=join_code or f"TEST{number:04d}",
+        wall_open=wall_open,
+        anonymous_posts=anonymous_posts,
+        **fields,
+    )
+    session.add(meeting)
+    session.flush()
+    return meeting
