@@ -57,6 +57,8 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("people.py", "People", ":material/manage_accounts:", ADMINS),
     PageRule("import.py", "Import spreadsheets", ":material/upload_file:", ADMINS),
     PageRule("audit_log.py", "Audit log", ":material/history:", ADMINS),
+    # Reached from a session's QR code; it shows only the wall its ?s=CODE names, and only while it is open.
+    PageRule("wall.py", "Live wall", ":material/forum:", EVERYONE, in_menu=False),
 )
 RULES = {rule.file: rule for rule in PAGES}
 

@@ -265,18 +265,35 @@ def _meeting_for(session: Session, viewer: Viewer, meeting_id: int) -> Meeting:
 
 
 @reads(MEETINGS)
-def find(session: Session, *, viewer: Viewer, code: str) -> MeetingRef:
-    """The session whose wall ``code`` names: while it is open, or for staff at any time; NotFound otherwise."""
-    meeting = _meeting_by_code(session, code)
-    if meeting is None or not (meeting.wall_open or may_moderate(viewer)):
-        raise NotFound(NO_WALL)
-    return _ref(meeting)
+def find(session: Session, *, viewer: Viewer, code: str) -> MeetingRef | None:
+    """The session whose wall ``code`` names, while it is open (for staff at any time); None otherwise."""
+    found = _meeting_by_code(session, code)
+    return _ref(found) if found is not None and (found.wall_open or may_moderate(viewer)) else None
 
 
 @reads(MEETINGS)
-def meeting(session: Session, *, viewer: Viewer, meeting_id: int) -> MeetingRef:
-    """A session by id, as ``find`` allows it."""
-    return _ref(_meeting_for(session, viewer, meeting_id))
+def meeting(session: Session, *, viewer: Viewer, meeting_id: int) -> MeetingRef | None:
+    """A session by id, while its wall is open (for staff at any time); None otherwise."""
+    try:
+        return _ref(_meeting_for(session, viewer, meeting_id))
+    except NotFound:
+        return None
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the post form offers: the active themes in their order, and the partner services by name."""
+
+    themes: tuple[tuple[int, str], ...]
+    partners: tuple[tuple[int, str], ...]
+
+
+@reads(RESEARCH)
+def choices(session: Session, *, viewer: Viewer) -> Choices:
+    """The themes and services a post may name."""
+    themes = session.execute(select(Theme.id, Theme.name).where(Theme.active).order_by(Theme.position, Theme.name))
+    partners = session.execute(select(Partner.id, Partner.name).where(Partner.active).order_by(Partner.name))
+    return Choices(themes=tuple(map(tuple, themes)), partners=tuple(map(tuple, partners)))
 
 
 def _record_join(session: Session, meeting_id: int, device: str) -> bool:

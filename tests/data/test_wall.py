@@ -113,15 +113,24 @@ def test_a_closed_or_unknown_wall_refuses_joins_and_posts(session, room, code):
         wall.join(session, code, device="phone-0001")
     with pytest.raises(NotFound, match="no open wall"):
         _post(session, code, viewer=room["kit"])
-    with pytest.raises(NotFound):
-        wall.find(session, viewer=room["kit"], code=code)
+    assert wall.find(session, viewer=room["kit"], code=code) is None
 
 
 def test_staff_find_a_closed_wall_to_open_it_and_the_room_then_can(session, room):
     assert wall.find(session, viewer=room["fay"], code="shut1").wall_open is False
+    assert wall.meeting(session, viewer=room["kit"], meeting_id=room["closed"].id) is None
     wall.set_wall(session, room["closed"].id, viewer=room["fay"], open=True, anonymous_posts=True)
     assert wall.find(session, viewer=ANONYMOUS, code="SHUT1").anonymous_posts
     assert wall.join(session, "SHUT1", device="phone-0001").id == room["closed"].id
+
+
+def test_the_form_offers_active_themes_in_order_and_active_services_by_name(session, room):
+    room["send"].position = 0
+    make_partner(session, name="Aardvark (test, closed)", active=False)
+    offered = wall.choices(session, viewer=ANONYMOUS)
+    assert [name for _, name in offered.themes][:2] == ["SEND (test)", "Rural access (test)"]
+    assert "Cornwall (test)" in [name for _, name in offered.partners]
+    assert "Aardvark (test, closed)" not in [name for _, name in offered.partners]
 
 
 def test_codes_are_read_without_regard_to_case_or_spaces(session, room):

@@ -36,6 +36,7 @@ EXPECTED = {
     "people.py": {"admin"},
     "import.py": {"admin"},
     "audit_log.py": {"admin"},
+    "wall.py": EVERYONE,
 }
 TITLES = {
     "home.py": "Changing Tracks: inclusion dashboard",
@@ -54,6 +55,7 @@ TITLES = {
     "people.py": "People",
     "import.py": "Import spreadsheets",
     "audit_log.py": "Audit log",
+    "wall.py": "Live wall",
 }
 
 
