@@ -10,6 +10,7 @@ join count are per device, and for an anonymous attendee it is all there is, nev
 
 from __future__ import annotations
 
+import base64
 import html
 import secrets
 import uuid
@@ -80,6 +81,13 @@ def short_address(url: str) -> str:
 # --- the presenter's screens ----------------------------------------------------------------------
 
 
+def _address_pieces(address: str) -> str:
+    """The address as HTML that wraps between its host and its path, never inside the code."""
+    host, slash, path = address.partition("/")
+    pieces = [host, slash + path] if slash else [host]
+    return "".join(f'<span style="display:inline-block">{html.escape(piece)}</span>' for piece in pieces)
+
+
 def _calm(message: str) -> None:
     st.info(plain(message), icon=":material/info:")
 
@@ -94,16 +102,17 @@ def welcome_panel(meeting_id: int) -> None:
     url = wall_url(meeting.join_code)
     code_column, words_column = st.columns([2, 3], vertical_alignment="center")
     with code_column:
+        # As an image: st.html's sanitiser drops inline SVG, and an <img> carries its alt text.
+        picture = base64.b64encode(qr.svg(url).encode("utf-8")).decode("ascii")
         st.html(
-            f'<div role="img" aria-label="{html.escape(f"QR code: scan it to open {url}")}" '
-            'style="background:#fff;padding:0.5rem;max-width:28rem">'
-            f"{qr.svg(url, title=f'QR code for {url}')}</div>"
+            f'<img src="data:image/svg+xml;base64,{picture}" alt="{html.escape(f"QR code: scan it to open {url}")}" '
+            'style="display:block;width:100%;max-width:28rem;background:#fff">'
         )
     with words_column:
         st.html(
             '<div style="font-size:2rem;line-height:1.3">Scan the code, or open</div>'
-            '<div style="font-size:3.2rem;font-weight:700;line-height:1.2;word-break:break-all">'
-            f"{html.escape(short_address(url))}</div>"
+            '<div style="font-size:3.2rem;font-weight:700;line-height:1.2;overflow-wrap:anywhere">'
+            f"{_address_pieces(short_address(url))}</div>"
             '<div style="font-size:2rem;line-height:1.3;margin-top:0.5rem">'
             "and post a barrier or an enabler in a sentence.</div>"
         )

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import base64
+import re
 import uuid
 
 import pytest
@@ -54,9 +56,13 @@ def test_the_welcome_panel_shows_the_qr_code_the_short_address_and_a_live_count(
     at = _run("welcome", presenter["meeting"], presenter["fay"])
     assert not at.exception
     panel = _html(at)
-    assert "<svg" in panel and 'role="img"' in panel
-    assert "QR code for http://localhost:8501/wall?s=WELCOME7" in panel, "the code points at this app's wall"
-    assert "localhost:8501/wall?s=WELCOME7</div>" in panel, "the short address, without its scheme, in large type"
+    picture = re.search(r'<img src="data:image/svg\+xml;base64,([^"]+)" alt="([^"]+)"', panel)
+    assert picture, "the QR code is an image with a text alternative"
+    assert picture.group(2) == "QR code: scan it to open http://localhost:8501/wall?s=WELCOME7"
+    svg = base64.b64decode(picture.group(1)).decode()
+    assert "<title>QR code for http://localhost:8501/wall?s=WELCOME7</title>" in svg, "it points at this app's wall"
+    address = '>localhost:8501</span><span style="display:inline-block">/wall?s=WELCOME7</span></div>'
+    assert address in panel, "the short address, without its scheme, in large type"
     assert "0 people have joined · 0 posts on the wall" in panel
     with database() as session:
         wall.join(session, "WELCOME7", device="phone-one-0001")
@@ -76,8 +82,8 @@ def test_the_welcome_panel_shows_the_qr_code_the_short_address_and_a_live_count(
 def test_the_public_url_setting_wins_for_the_qr_code(app_database, presenter, monkeypatch):
     monkeypatch.setenv("CTDASH_PUBLIC_URL", "https://ctdash.example.org")
     at = _run("welcome", presenter["meeting"], presenter["fay"])
-    assert "QR code for https://ctdash.example.org/wall?s=WELCOME7" in _html(at)
-    assert "ctdash.example.org/wall?s=WELCOME7</div>" in _html(at)
+    assert 'alt="QR code: scan it to open https://ctdash.example.org/wall?s=WELCOME7"' in _html(at)
+    assert '>ctdash.example.org</span><span style="display:inline-block">/wall?s=WELCOME7</span>' in _html(at)
 
 
 def test_the_live_board_groups_by_theme_and_escapes_every_word(app_database, presenter, database):
