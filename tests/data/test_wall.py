@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
-from ctdash import db, findings, wall
+from ctdash import audit, db, findings, wall
 from ctdash.errors import InvalidInput, NotFound, PermissionDenied
 from ctdash.models import (
     AuditEvent,
@@ -395,3 +395,13 @@ def test_a_post_moves_only_the_wall_revision(fresh_engine):
     assert {area: after[area] for area in db.AREAS if area != db.WALL} == {
         area: before[area] for area in db.AREAS if area != db.WALL
     }
+
+
+def test_every_change_a_facilitator_makes_is_in_the_audit_log_by_name(session, room):
+    receipt = _post(session)
+    wall.moderate(session, receipt.post_id, viewer=room["fay"], approve=True)
+    wall.moderate(session, receipt.post_id, viewer=room["fay"], approve=False)
+    wall.set_wall(session, room["meeting"].id, viewer=room["fay"], open=False, anonymous_posts=False)
+    actions = list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert actions == ["wall_post_shown", "wall_post_hidden", "wall_changed"]
+    assert all(action in audit.ACTIONS for action in actions)
