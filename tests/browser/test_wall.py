@@ -11,7 +11,8 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from ctdash import db, wall
-from ctdash.models import WallJoin, WallPost, WallPostStatus
+from ctdash.models import Role, Theme, WallJoin, WallPost, WallPostStatus
+from ctdash.viewer import Viewer
 from tests.browser.conftest import Person, idle, new_page, seeded_database, serve_with_people, visit
 from tests.browser.server import streamlit_server
 from tests.factories import make_meeting
@@ -19,6 +20,7 @@ from tests.factories import make_meeting
 PEOPLE = {"fay": Person("fay.facilitator", "Fay Facilitator", "facilitator")}
 PHONE = {"width": 390, "height": 844}
 SHOTS = Path("/tmp/shots")
+STAFF = Viewer(role=Role.FACILITATOR, name="Facilitator")  # posts shown at once
 
 
 @pytest.fixture(scope="module")
@@ -136,5 +138,28 @@ def test_the_welcome_panel_draws_the_qr_code_and_counts_people_as_they_join(pres
         SHOTS.mkdir(parents=True, exist_ok=True)
         idle(page)
         page.screenshot(path=str(SHOTS / "wall-welcome.png"))
+
+        engine = db.make_engine(database_url)
+        with db.session_scope(engine) as session:
+            themes = list(session.scalars(select(Theme.id).where(Theme.active).order_by(Theme.position)))[:2]
+            for number, (kind, theme) in enumerate(
+                [("barrier", themes[0]), ("enabler", themes[0]), ("barrier", themes[1]), ("enabler", None)]
+            ):
+                wall.post(
+                    session,
+                    "SCREEN1",
+                    viewer=STAFF,
+                    device=f"phone-in-the-room-{number + 2}",
+                    post_token=uuid.uuid4().hex,
+                    kind=kind,
+                    theme_id=theme,
+                    body=f"Reflection {number + 1} from the room: transport after evening rehearsals (test data).",
+                )
+        engine.dispose()
+        expect(page.get_by_text("4 posts: 2 barriers, 2 enablers")).to_be_visible(timeout=15_000)
+        expect(page.get_by_text("5 people have joined · 4 posts on the wall")).to_be_visible()
+        page.set_viewport_size({"width": 1400, "height": 1400})
+        idle(page)
+        page.screenshot(path=str(SHOTS / "wall-board.png"), full_page=True)
     finally:
         page.context.close()
