@@ -12,9 +12,10 @@ from sqlalchemy import select
 
 from ctdash import db, wall
 from ctdash.models import Role, Theme, WallJoin, WallPost, WallPostStatus
-from ctdash.viewer import Viewer
+from ctdash.viewer import ANONYMOUS, Viewer
 from tests.browser.conftest import Person, idle, new_page, seeded_database, serve_with_people, visit
 from tests.browser.server import streamlit_server
+from tests.browser.test_auth import sign_in
 from tests.factories import make_meeting
 
 PEOPLE = {"fay": Person("fay.facilitator", "Fay Facilitator", "facilitator")}
@@ -161,5 +162,41 @@ def test_the_welcome_panel_draws_the_qr_code_and_counts_people_as_they_join(pres
         page.set_viewport_size({"width": 1400, "height": 1400})
         idle(page)
         page.screenshot(path=str(SHOTS / "wall-board.png"), full_page=True)
+    finally:
+        page.context.close()
+
+
+def test_a_facilitator_approves_an_anonymous_post_and_it_joins_the_wall(app, browser):
+    engine = db.make_engine(app.database_url)
+    with db.session_scope(engine) as session:
+        meeting = make_meeting(session, title="Conference slot (test data)", join_code="APPROVE1", anonymous_posts=True)
+        meeting_id = meeting.id
+    with db.session_scope(engine) as session:
+        receipt = wall.post(
+            session,
+            "APPROVE1",
+            viewer=ANONYMOUS,
+            device="phone-at-the-back-1",
+            post_token=uuid.uuid4().hex,
+            kind="barrier",
+            body="Parents cannot reach the hall without a car (test data).",
+        )
+    engine.dispose()
+    page = new_page(browser)
+    try:
+        sign_in(page, app, app.people["fay"])
+        visit(page, f"{app.base}/wall?s=APPROVE1")
+        expect(page.get_by_role("heading", name="Waiting for approval (1)")).to_be_visible()
+        expect(page.get_by_text("No posts on the wall yet")).to_be_visible()
+        page.get_by_role("button", name="Approve").click()
+        expect(page.get_by_text("1 post: 1 barrier, 0 enablers")).to_be_visible()
+        expect(page.get_by_role("heading", name="Waiting for approval (0)")).to_be_visible()
+        idle(page)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.set_viewport_size({"width": 1400, "height": 2000})
+        idle(page)
+        page.screenshot(path=str(SHOTS / "wall-facilitator.png"), full_page=True)
+        [post] = [row for row in _rows(app, WallPost) if row.id == receipt.post_id]
+        assert post.status == WallPostStatus.SHOWN and post.meeting_id == meeting_id
     finally:
         page.context.close()
