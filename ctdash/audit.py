@@ -47,6 +47,9 @@ ACTIONS = {
     "comment_unhidden": "Comment shown again",
     "highlight_chosen": "Report highlight chosen",
     "highlight_dropped": "Report highlight removed",
+    "wall_changed": "Live wall opened or closed",
+    "wall_post_shown": "Wall post approved",
+    "wall_post_hidden": "Wall post hidden",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }

@@ -13,6 +13,7 @@ import secrets
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -47,6 +48,8 @@ class Settings:
     cookie_key: str | None = None
     # Fixes the first-run setup code (ctdash.setup_code) instead of a random one per process.
     setup_code: str | None = None
+    # The address attendees reach the app at (the live wall's QR code), when the browser's is not it.
+    public_url: str | None = None
 
     @property
     def url(self) -> URL:
@@ -136,7 +139,22 @@ def get_settings() -> Settings:
         finding_max_mb=_finding_limit_mb(env.get("CTDASH_FINDING_MAX_MB") or secrets.get("finding_max_mb")),
         cookie_key=env.get("CTDASH_COOKIE_KEY") or secrets.get("cookie_key"),
         setup_code=_setup_code(env.get("CTDASH_SETUP_CODE")),
+        public_url=_public_url(env.get("CTDASH_PUBLIC_URL") or secrets.get("public_url")),
     )
+
+
+def _public_url(raw: object) -> str | None:
+    """An http(s) address without a query or a trailing slash, or None when not set."""
+    text = str(raw or "").strip()
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"CTDASH_PUBLIC_URL (public_url in secrets) is {text[:80]!r}; set it to the address people open "
+            "the dashboard at, such as https://ctdash.example.org, or leave it unset."
+        )
+    return text.rstrip("/")
 
 
 def _finding_limit_mb(raw: object) -> int:

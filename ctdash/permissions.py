@@ -59,6 +59,8 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("import.py", "Import spreadsheets", ":material/upload_file:", ADMINS),
     PageRule("audit_log.py", "Audit log", ":material/history:", ADMINS),
     PageRule("report.py", "Programme report", ":material/summarize:", STAFF),
+    # Reached from a session's QR code; it shows only the wall its ?s=CODE names, and only while it is open.
+    PageRule("wall.py", "Live wall", ":material/forum:", EVERYONE, in_menu=False),
 )
 RULES = {rule.file: rule for rule in PAGES}
 

@@ -119,7 +119,7 @@ def finding_version(session: Session, finding_id: int) -> int:
 
 
 def make_meeting(session: Session, **fields):
-    """A working-group session (a Meeting) with a unique join code, labelled as test data."""
+    """A working-group session (a Meeting) with a unique join code, labelled as test data, its wall open."""
     from ctdash.models import Meeting
 
     number = next(_numbers)
@@ -128,6 +128,7 @@ def make_meeting(session: Session, **fields):
         "held_on": dt.date(2026, 11, 26),
         "place": "Room 2, example venue",
         "join_code": f"T{number:05d}",
+        "wall_open": True,
     }
     meeting = Meeting(**{**values, **fields})
     session.add(meeting)

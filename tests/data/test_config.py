@@ -134,3 +134,18 @@ def test_the_limit_for_all_of_a_findings_files_is_a_setting(monkeypatch):
     get_settings.cache_clear()
     with pytest.raises(ConfigError, match="CTDASH_FINDING_MAX_MB .* must be between 1 and 10000, not 0"):
         get_settings()
+
+
+def test_the_public_address_for_the_walls_qr_code_is_a_setting(monkeypatch):
+    assert get_settings().public_url is None
+    monkeypatch.setenv("CTDASH_PUBLIC_URL", " https://ctdash.example.org/app/ ")
+    get_settings.cache_clear()
+    assert get_settings().public_url == "https://ctdash.example.org/app"
+
+
+@pytest.mark.parametrize("raw", ["ctdash.example.org", "javascript:alert(1)", "https://x.org/?a=1"])
+def test_a_public_address_that_is_not_a_web_address_stops_the_app_with_a_way_out(monkeypatch, raw):
+    monkeypatch.setenv("CTDASH_PUBLIC_URL", raw)
+    get_settings.cache_clear()
+    with pytest.raises(ConfigError, match="set it to the address people open the dashboard at"):
+        get_settings()

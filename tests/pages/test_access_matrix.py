@@ -38,6 +38,7 @@ EXPECTED = {
     "import.py": {"admin"},
     "audit_log.py": {"admin"},
     "report.py": STAFF,
+    "wall.py": EVERYONE,
 }
 TITLES = {
     "home.py": "Changing Tracks: inclusion dashboard",
@@ -58,6 +59,7 @@ TITLES = {
     "import.py": "Import spreadsheets",
     "audit_log.py": "Audit log",
     "report.py": "Programme report",
+    "wall.py": "Live wall",
 }
 
 
