@@ -16,8 +16,8 @@ import functools
 import textwrap
 from collections.abc import Callable, Hashable, Sequence
 
+from ctdash.format import label, plain
 from ctdash.overview import Count
-from ctdash.ui.format import label, plain
 
 BAR_COLOUR = "#1d4e89"  # the theme's primary colour
 # Every word on a chart in the theme's text colour (.streamlit/config.toml): Streamlit's chart theme

@@ -15,9 +15,10 @@ from markdown_it import MarkdownIt
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from ctdash import charts, findings, permissions
-from ctdash.db import FINDINGS, MEETINGS, RESEARCH, reads
+from ctdash import charts, findings, permissions, wall
+from ctdash.db import FINDINGS, MEETINGS, RESEARCH, WALL, reads
 from ctdash.errors import NotFound, PermissionDenied
+from ctdash.format import label
 from ctdash.markup import render_markdown
 from ctdash.models import (
     AgendaItem,
@@ -36,7 +37,6 @@ from ctdash.models import (
 )
 from ctdash.overview import Count
 from ctdash.partners import ROLE_LABELS
-from ctdash.ui.format import label
 from ctdash.viewer import Viewer
 
 
@@ -151,6 +151,29 @@ def build(session: Session, meeting_id: int, *, viewer: Viewer, public_only: boo
         public_only=public,
         slides=tuple(_slide(context, item) for item in items),
     )
+
+
+@reads(MEETINGS, FINDINGS, RESEARCH, WALL)
+def for_pack(session: Session, meeting_id: int, *, viewer: Viewer, public_only: bool | None = None) -> Deck:
+    """``build``'s deck with the wall's shown posts by theme on its wall slides, for the meeting pack.
+
+    The presenter's deck leaves them out on purpose (the wall slide draws the live wall, and a post
+    must not make the deck's cache cold); a pack is a record of the session, wall included. A viewer
+    who may not see the wall (a member, once it is closed) gets the pack without its posts.
+    """
+    deck = build(session, meeting_id, viewer=viewer, public_only=public_only)
+    if not any(slide.kind == AgendaKind.WALL for slide in deck.slides):
+        return deck
+    try:
+        board = wall.board(session, viewer=viewer, meeting_id=meeting_id)
+    except NotFound:
+        return deck
+    themes = tuple(
+        WallTheme(group.theme, group.enablers, group.barriers, tuple(post.body for post in group.posts))
+        for group in board.groups
+    )
+    slides = tuple(replace(slide, wall=themes) if slide.kind == AgendaKind.WALL else slide for slide in deck.slides)
+    return replace(deck, slides=slides)
 
 
 @dataclass(frozen=True)

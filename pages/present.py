@@ -3,13 +3,17 @@
 import streamlit as st
 
 from ctdash import slides, ui
+from ctdash.models import AgendaKind
 from ctdash.slides import Deck, Slide
-from ctdash.ui import presenter
+from ctdash.ui import presenter, wall_views
 
 
 def _live_panel(slide: Slide, deck: Deck) -> None:
-    """Beside the welcome and wall slides: how people in the room join the session's live wall."""
-    presenter.join_code(deck)
+    """Under the welcome slide, how people in the room join the live wall; under the wall slide, the wall."""
+    if slide.kind == AgendaKind.WELCOME:
+        wall_views.welcome_panel(deck.meeting_id)
+    else:
+        wall_views.live_board(deck.meeting_id)
 
 
 viewer = ui.guard(__file__)

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ctdash import findings, permissions, ui
+from ctdash.format import plain
 from ctdash.ui import share
-from ctdash.ui.format import plain
 
 viewer = ui.guard(__file__)
 st.title("Share a finding")

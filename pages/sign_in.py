@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ctdash import ui
+from ctdash.format import plain
 from ctdash.ui import auth
-from ctdash.ui.format import plain
 
 ui.guard(__file__)
 st.title("Sign in")

@@ -3,8 +3,8 @@
 import streamlit as st
 
 from ctdash import ui, wall
+from ctdash.format import plain
 from ctdash.ui import wall_views
-from ctdash.ui.format import plain
 
 viewer = ui.guard(__file__)
 st.title("Live wall")

@@ -15,10 +15,10 @@ from streamlit_authenticator.utilities.exceptions import LoginError
 
 from ctdash import passwords, sign_in, users
 from ctdash.config import cookie_key, get_settings
+from ctdash.format import plain
 from ctdash.ui import whats_new, who
 from ctdash.ui.database import open_session, read_session
 from ctdash.ui.errors import user_errors
-from ctdash.ui.format import plain
 from ctdash.viewer import ANONYMOUS, Viewer
 
 COOKIE_NAME = "ctdash_auth"

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ctdash import comments, findings, ui
+from ctdash.format import local_time, plain
 from ctdash.markup import render_markdown
-from ctdash.ui.format import local_time, plain
 from ctdash.ui.forms import EditForm
 from ctdash.viewer import Viewer
 

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import charts
+from ctdash.format import label, local_time, plain
 from ctdash.models import Role
 from ctdash.overview import Count, FindingCard, Overview
 from ctdash.seed import Programme
-from ctdash.ui.format import label, local_time, plain
 from ctdash.viewer import Viewer
 
 EXAMPLE_BADGE = ":orange-badge[:material/science: Example data]"

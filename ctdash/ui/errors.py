@@ -12,9 +12,9 @@ from collections.abc import Iterator
 import streamlit as st
 
 from ctdash.errors import CommitUncertain, Conflict, CtdashError, DatabaseUnavailable
+from ctdash.format import plain
 from ctdash.models import Role
 from ctdash.ui import who
-from ctdash.ui.format import plain
 from ctdash.ui.forms import EditForm
 
 log = logging.getLogger("ctdash")

@@ -13,8 +13,8 @@ from PIL import Image
 
 from ctdash import clock, findings, markup, permissions, ui
 from ctdash.attachments import decode_text
+from ctdash.format import label, local_time, plain
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES, STATUS_BADGES, VISIBILITY_BADGES
-from ctdash.ui.format import label, local_time, plain
 from ctdash.ui.forms import EditForm
 from ctdash.viewer import Viewer
 

@@ -16,8 +16,8 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from ctdash import db, export, imports, projects
 from ctdash.config import get_settings
 from ctdash.errors import Conflict, InvalidInput
+from ctdash.format import plain
 from ctdash.ui.database import open_session, read_session
-from ctdash.ui.format import plain
 from ctdash.ui.shell import done
 from ctdash.viewer import Viewer
 

@@ -14,11 +14,11 @@ from dataclasses import replace
 import streamlit as st
 
 from ctdash import library
+from ctdash.format import label, literal, local_time, plain
 from ctdash.library import FACETS, Query, Results
 from ctdash.ui import exports, library_charts
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES, STATUS_BADGES
 from ctdash.ui.finding_views import finding_url
-from ctdash.ui.format import label, literal, local_time, plain
 from ctdash.viewer import Viewer
 
 VIEWS = ("List", "Charts")

@@ -15,7 +15,7 @@ import streamlit as st
 from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
 
 from ctdash import permissions
-from ctdash.ui.format import plain
+from ctdash.format import plain
 from ctdash.users import ROLE_LABELS
 from ctdash.viewer import Viewer
 

@@ -6,10 +6,10 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import export, partners, permissions
+from ctdash.format import label, local_time, plain
 from ctdash.models import PartnerRoleKind
 from ctdash.ui import finding_views, partner_map, project_views
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
-from ctdash.ui.format import label, local_time, plain
 from ctdash.viewer import Viewer
 
 PROFILE_PAGE = "pages/partner.py"

@@ -6,8 +6,8 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import export, passwords, users
+from ctdash.format import local_time
 from ctdash.models import Role
-from ctdash.ui.format import local_time
 from ctdash.ui.forms import EditForm
 from ctdash.users import Account
 

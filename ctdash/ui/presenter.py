@@ -21,9 +21,9 @@ import streamlit as st
 
 from ctdash import clock
 from ctdash.config import get_settings
+from ctdash.format import plain
 from ctdash.models import AgendaKind
 from ctdash.slides import Deck, Slide
-from ctdash.ui.format import plain
 
 log = logging.getLogger("ctdash")
 
@@ -167,11 +167,8 @@ def _draw(slide: Slide, deck: Deck, live_panel: Callable[[Slide, Deck], None]) -
     if slide.subtitle:
         st.markdown(f"### {plain(slide.subtitle)}")
     if slide.kind in (AgendaKind.WELCOME, AgendaKind.WALL):
-        words, panel = st.columns([3, 2], gap="large")
-        with words:
-            _body(slide)
-        with panel:
-            live_panel(slide, deck)
+        _body(slide)
+        live_panel(slide, deck)  # full width: the QR code and address, or the wall's columns of themes
         return
     if slide.chart is not None:
         chart, beside = st.columns([3, 1], gap="large") if _number_facts(slide) else (st.container(), None)
@@ -369,10 +366,3 @@ def _clock() -> None:
         left = int((ends - now).total_seconds())
         face += f" · {left // 60}:{left % 60:02d} left" if left > 0 else " · time is up"
     st.container(key="present_clock_face").markdown(f"**{face}**")
-
-
-def join_code(deck: Deck) -> None:
-    """The session's join code in large type, for people to type on the wall's page."""
-    with st.container(key="join_code"):
-        st.markdown("Join the live wall with the code")
-        st.markdown(f"# {plain(deck.join_code)}")

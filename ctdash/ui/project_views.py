@@ -9,10 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import charts, export, projects
+from ctdash.format import label, local_time, plain
 from ctdash.models import ProjectStage
 from ctdash.ui import finding_views
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
-from ctdash.ui.format import label, local_time, plain
 from ctdash.ui.forms import EditForm
 from ctdash.viewer import Viewer
 

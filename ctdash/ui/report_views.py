@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from ctdash import report
+from ctdash.format import label, plain
 from ctdash.ui.database import open_session, read
 from ctdash.ui.errors import user_errors
-from ctdash.ui.format import label, plain
 from ctdash.ui.shell import done
 from ctdash.viewer import Viewer
 

@@ -24,10 +24,10 @@ from ctdash import attachments, findings, projects
 from ctdash import safeguarding as safeguarding_check
 from ctdash.config import get_settings
 from ctdash.errors import InvalidInput, NotFound
+from ctdash.format import literal, local_time, plain
 from ctdash.markup import render_markdown
 from ctdash.models import Role
 from ctdash.ui.database import read_session
-from ctdash.ui.format import literal, local_time, plain
 from ctdash.ui.forms import GENERATIONS, EditForm
 from ctdash.viewer import Viewer
 

@@ -6,7 +6,7 @@ import streamlit as st
 from streamlit.runtime.pages_manager import PagesManager
 
 from ctdash import permissions
-from ctdash.ui.format import plain
+from ctdash.format import plain
 from ctdash.ui.who import current_account, viewer
 from ctdash.viewer import Viewer
 

@@ -21,10 +21,10 @@ import streamlit as st
 from ctdash import findings, permissions, qr, wall
 from ctdash.config import get_settings
 from ctdash.errors import InvalidInput, NotFound, PermissionDenied
+from ctdash.format import local_time, plain
 from ctdash.models import FindingKind
 from ctdash.ui import database
 from ctdash.ui.errors import user_errors
-from ctdash.ui.format import local_time, plain
 from ctdash.ui.forms import EditForm
 from ctdash.ui.shell import done
 from ctdash.ui.who import viewer

@@ -6,10 +6,10 @@ import streamlit as st
 
 from ctdash import comments, db, visits
 from ctdash.errors import DatabaseUnavailable
+from ctdash.format import label, local_time, plain
 from ctdash.ui.components import KIND_BADGES
 from ctdash.ui.database import engine, read
 from ctdash.ui.errors import log
-from ctdash.ui.format import label, local_time, plain
 from ctdash.users import Account
 
 VISIT = "_ctdash_visit"  # {"user_id", "times"}: this browser session's visit, noted once per person

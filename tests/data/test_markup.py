@@ -2,8 +2,8 @@
 
 import pytest
 
+from ctdash.format import literal
 from ctdash.markup import render_markdown
-from ctdash.ui.format import literal
 
 
 def test_plain_markdown_is_kept():

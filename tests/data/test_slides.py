@@ -255,6 +255,30 @@ def test_welcome_text_and_wall_slides(session, room):
     assert wall.title == slides.KIND_TITLES[AgendaKind.WALL] and wall.body == slides.WALL_INVITATION
 
 
+def test_the_packs_deck_carries_the_walls_shown_posts_and_the_presenters_does_not(session, room):
+    from ctdash import wall
+
+    meeting = make_meeting(session, join_code="PACK1", anonymous_posts=True)
+    make_agenda_item(session, meeting, "text", title="Break")
+    make_agenda_item(session, meeting, "wall")
+    member = viewer_for(make_user(session, role="member", partner=room["partner"]))
+    for number, (viewer, words) in enumerate(
+        [(member, "Evening buses stop before band ends."), (ANONYMOUS, "Waiting for the facilitator.")]
+    ):
+        wall.post(
+            session, "PACK1", viewer=viewer, device=f"phone-{number:04d}", post_token=f"{number:032x}",
+            kind="barrier", body=words,
+        )  # fmt: skip
+    assert _deck(session, meeting, room["viewer"]).slides[1].wall == ()
+    text, on_wall = slides.for_pack(session, meeting.id, viewer=room["viewer"]).slides
+    assert text.wall == ()
+    assert on_wall.wall == (slides.WallTheme("No theme given", 0, 1, ("Evening buses stop before band ends.",)),)
+    meeting.wall_open = False
+    session.flush()
+    assert slides.for_pack(session, meeting.id, viewer=member).slides[1].wall == ()  # a closed wall: staff only
+    assert slides.for_pack(session, meeting.id, viewer=room["viewer"]).slides[1].wall == on_wall.wall
+
+
 def test_a_broken_item_becomes_unavailable_and_the_rest_of_the_deck_builds(session, room, monkeypatch):
     def broken(context, item):
         context.session.execute(slides.select(slides.Finding.id).where(slides.func.no_such_function(1) == 1))

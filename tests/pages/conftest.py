@@ -102,7 +102,7 @@ def signed_in_as(at: AppTest, username: str) -> AppTest:
 
 
 def shown(markdown: str) -> str:
-    """The text a message shows: user text in messages is markdown-escaped (ctdash.ui.format.plain)."""
+    """The text a message shows: user text in messages is markdown-escaped (ctdash.format.plain)."""
     return re.sub(r"\\(.)", r"\1", markdown)
 
 
