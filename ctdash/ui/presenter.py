@@ -38,6 +38,7 @@ EMPTY = "This session's agenda is empty: add items to it on the session's page, 
 TABLE_ROWS = 8  # rows that fit under a heading in full-size type; longer tables go in two halves, smaller
 FONT_SCALE = 1.8  # chart lettering on a projector, against the library's sizes
 STEP_SCALE = 1.6  # bar and row heights in charts, so bigger lettering still fits
+BAR_ROOM = 420  # px for a chart's bars (its legend, axis and gaps take about as much again) on a 1080-line projector
 
 STYLE = """
 <style>
@@ -252,9 +253,40 @@ def projected(spec: dict) -> dict:
     (the slide's heading names the chart). A copy: the cached spec and its rows are left as they were."""
     scaled = _scaled({key: value for key, value in spec.items() if key not in ("datasets", "title")})
     scaled["config"] = _merged(scaled.get("config", {}), PROJECTOR_CONFIG)
+    height = scaled.get("height")
+    if isinstance(height, dict) and "step" in height:
+        # Thinner bars when there are many, so the whole chart stays above the controls.
+        bars = _categories(spec) * _offsets(spec)
+        if bars and bars * height["step"] > BAR_ROOM:
+            scaled["height"] = {**height, "step": max(8, BAR_ROOM // bars)}
     if "datasets" in spec:
         scaled["datasets"] = spec["datasets"]
     return scaled
+
+
+def _categories(spec: dict) -> int:
+    """How many rows (labels) the chart's data has."""
+    labels = {
+        row.get("label")
+        for rows in spec.get("datasets", {}).values()
+        if isinstance(rows, list)
+        for row in rows
+        if isinstance(row, dict)
+    }
+    return len(labels)
+
+
+def _offsets(spec) -> int:
+    """How many bars share one row: the size of a ``yOffset`` domain anywhere in the spec, else 1."""
+    if isinstance(spec, dict):
+        offset = spec.get("yOffset")
+        domain = offset.get("scale", {}).get("domain") if isinstance(offset, dict) else None
+        if isinstance(domain, list):
+            return len(domain)
+        return max((_offsets(value) for key, value in spec.items() if key != "datasets"), default=1)
+    if isinstance(spec, list):
+        return max((_offsets(item) for item in spec), default=1)
+    return 1
 
 
 def _merged(base: dict, extra: dict) -> dict:
