@@ -45,6 +45,13 @@ ACTIONS = {
     "comment_deleted": "Comment deleted by its author",
     "comment_hidden": "Comment hidden",
     "comment_unhidden": "Comment shown again",
+    "meeting_created": "Session created",
+    "meeting_changed": "Session changed",
+    "meeting_duplicated": "Session duplicated",
+    "agenda_item_added": "Agenda item added",
+    "agenda_item_moved": "Agenda item moved",
+    "agenda_item_removed": "Agenda item removed",
+    "agenda_item_changed": "Agenda item changed",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }

@@ -116,3 +116,19 @@ def finding_fields(partner=None, **changes) -> dict:
 def finding_version(session: Session, finding_id: int) -> int:
     """A finding's stored version, as a form drawn now would see it."""
     return session.scalar(select(Finding.version).where(Finding.id == finding_id))
+
+
+def make_meeting(session: Session, **fields):
+    """A working-group session (test data) with an empty agenda, returned as a Meeting row."""
+    from ctdash.models import Meeting
+
+    number = next(_numbers)
+    values = {
+        "title": f"Test session {number} (test data)",
+        "held_on": dt.date(2026, 3, 1),
+        "join_code": f"TEST{number:04d}"[-8:],
+    }
+    meeting = Meeting(**{**values, **fields})
+    session.add(meeting)
+    session.flush()
+    return meeting
