@@ -417,7 +417,8 @@ def _check_chart(chart: object) -> str:
 # --- changes ------------------------------------------------------------------------------------
 
 
-def _new_join_code(session: Session) -> str:
+def new_join_code(session: Session) -> str:
+    """A random join code that no session has yet."""
     for _ in range(10):
         code = "".join(secrets.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
         if session.scalar(select(Meeting.id).where(Meeting.join_code == code)) is None:
@@ -444,7 +445,7 @@ def create(
         place=check_place(place),
         description=check_description(description),
         anonymous_posts=bool(anonymous_posts),
-        join_code=_new_join_code(session),
+        join_code=new_join_code(session),
         created_by_id=viewer.user_id,
     )
     session.add(meeting)
@@ -694,7 +695,7 @@ def duplicate(session: Session, meeting_id: int, *, viewer: Viewer, held_on: dt.
         description=original.description,
         anonymous_posts=original.anonymous_posts,
         public_only=original.public_only,
-        join_code=_new_join_code(session),
+        join_code=new_join_code(session),
         created_by_id=viewer.user_id,
     )
     session.add(copy)

@@ -51,6 +51,8 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("finding.py", "Finding", ":material/lightbulb:", EVERYONE, in_menu=False),
     PageRule("my_findings.py", "My findings", ":material/folder_shared:", SIGNED_IN),
     PageRule("review.py", "Review queue", ":material/rate_review:", STAFF),
+    PageRule("sessions.py", "Sessions", ":material/co_present:", SIGNED_IN),
+    PageRule("session.py", "Session", ":material/event:", SIGNED_IN, in_menu=False),
     PageRule("setup.py", "First-run setup", ":material/rocket_launch:", EVERYONE, only_before_setup=True),
     PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
     PageRule("account.py", "My account", ":material/account_circle:", SIGNED_IN),
