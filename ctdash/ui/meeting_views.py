@@ -16,7 +16,7 @@ from typing import Any
 import streamlit as st
 
 from ctdash import meetings, ui
-from ctdash.errors import Conflict
+from ctdash.errors import Conflict, NotFound
 from ctdash.models import AgendaKind
 from ctdash.ui.components import EXAMPLE_BADGE
 from ctdash.ui.format import literal, plain
@@ -406,8 +406,8 @@ def _add_item(detail: meetings.MeetingDetail, choices: meetings.AgendaChoices) -
 def save_change(change: AgendaChange, viewer: Viewer) -> None:
     """Save an agenda change and show the agenda again; someone else's change first is a conflict.
 
-    A conflict from a button says so above the agenda, which is then drawn as it is now; one from
-    a form stays beside the form, which keeps what was typed.
+    A conflict from a button (or an item someone else has just removed) says so above the agenda,
+    which is then drawn as it is now; one from a form stays beside the form, which keeps what was typed.
     """
     if change.form is not None:
         with change.area, ui.open_session(change.form) as session:
@@ -417,7 +417,7 @@ def save_change(change: AgendaChange, viewer: Viewer) -> None:
     with ui.open_session() as session:
         try:
             message, changed = _apply(session, change, viewer)
-        except Conflict as error:  # checked before anything is written
+        except (Conflict, NotFound) as error:  # checked before anything is written
             conflict = error
     if conflict is not None:
         st.warning(

@@ -219,3 +219,35 @@ def test_a_facilitator_duplicates_a_past_session_and_lands_on_the_copy(app_datab
     assert len(_agenda(at)) == 2
     with database() as session:
         assert session.query(Meeting).filter(Meeting.title == "Autumn working group (test data)").count() == 2
+
+
+def test_a_facilitator_changes_a_text_slide_in_its_edit_popover(app_database, open_app, database, people):
+    meeting_id = people["past"]
+    at = _open(open_app, "fay", "pages/session.py", id=meeting_id)
+    with database() as session:
+        first = meetings.get(session, meeting_id, viewer=viewer_for_fay(session)).items[0].id
+    at.session_state[f"meeting{meeting_id}_item{first}_popover"] = True
+    at.run()
+    at.text_input(key=f"meeting{meeting_id}_item{first}_title").input("Welcome, everyone")
+    at.text_area(key=f"meeting{meeting_id}_item{first}_body").input("Tea and coffee at the back")
+    at.button(key=f"FormSubmitter:meeting{meeting_id}_item{first}-Save item").click().run()
+    assert not at.exception and not at.error
+    assert _agenda(at)[0] == "1. Text slide: Welcome, everyone"
+    with database() as session:
+        line = meetings.get(session, meeting_id, viewer=viewer_for_fay(session)).items[0]
+    assert line.body == "Tea and coffee at the back"
+
+
+def test_removing_an_item_someone_else_already_removed_says_so_and_shows_the_agenda(
+    app_database, open_app, database, people
+):
+    meeting_id = people["past"]
+    fay = _open(open_app, "fay", "pages/session.py", id=meeting_id)
+    gil = _open(open_app, "gil", "pages/session.py", id=meeting_id)
+    with database() as session:
+        first = meetings.get(session, meeting_id, viewer=viewer_for_fay(session)).items[0].id
+    fay.button(key=f"item{first}_remove").click().run()
+    gil.button(key=f"item{first}_remove").click().run()
+    assert not gil.exception and not gil.error
+    assert "Someone else changed this session's agenda" in gil.warning[0].value
+    assert _agenda(gil) == ["1. Text slide: What we heard"]
