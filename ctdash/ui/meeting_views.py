@@ -196,9 +196,9 @@ def show_header(detail: meetings.MeetingDetail) -> None:
 
 def run_links(detail: meetings.MeetingDetail) -> None:
     """Where a facilitator goes from here: the presenter view and the live wall."""
-    left, right, _ = st.columns([1, 1, 2])
-    left.link_button("Present", present_url(detail.id), icon=":material/slideshow:", type="primary")
-    right.link_button("Open the wall", wall_url(detail.join_code), icon=":material/forum:")
+    with st.container(horizontal=True, gap="small"):
+        st.link_button("Present", present_url(detail.id), icon=":material/slideshow:", type="primary")
+        st.link_button("Open the wall", wall_url(detail.join_code), icon=":material/forum:")
     wall = "open" if detail.wall_open else "closed"
     anonymous = "anyone with the code may post" if detail.anonymous_posts else "only signed-in people may post"
     st.caption(f"Wall code {literal(detail.join_code)}: the wall is {wall}; {anonymous}.")
@@ -267,8 +267,7 @@ def agenda_builder(detail: meetings.MeetingDetail, choices: meetings.AgendaChoic
     last = len(detail.items) - 1
     for line in detail.items:
         with st.container(border=True, key=f"agenda_line_{line.id}"):
-            text, up, down, edit, remove = st.columns([8, 1, 1, 1, 1], vertical_alignment="center")
-            text.markdown(_line_text(line))
+            st.markdown(_line_text(line))
             common = {
                 "action": "move",
                 "meeting_id": detail.id,
@@ -276,34 +275,35 @@ def agenda_builder(detail: meetings.MeetingDetail, choices: meetings.AgendaChoic
                 "item_id": line.id,
                 "position": line.position,
             }
-            up.button(
-                "Up",
-                key=f"item{line.id}_up",
-                icon=":material/arrow_upward:",
-                disabled=line.position == 0,
-                help="Move this item one place earlier",
-                on_click=_ask,
-                args=(AgendaChange(**common, offset=-1),),
-            )
-            down.button(
-                "Down",
-                key=f"item{line.id}_down",
-                icon=":material/arrow_downward:",
-                disabled=line.position == last,
-                help="Move this item one place later",
-                on_click=_ask,
-                args=(AgendaChange(**common, offset=1),),
-            )
-            with edit:
+            # Buttons in a row sized to their labels, under the item: readable on a phone as on a laptop.
+            with st.container(horizontal=True, gap="small"):
+                st.button(
+                    "Up",
+                    key=f"item{line.id}_up",
+                    icon=":material/arrow_upward:",
+                    disabled=line.position == 0,
+                    help="Move this item one place earlier",
+                    on_click=_ask,
+                    args=(AgendaChange(**common, offset=-1),),
+                )
+                st.button(
+                    "Down",
+                    key=f"item{line.id}_down",
+                    icon=":material/arrow_downward:",
+                    disabled=line.position == last,
+                    help="Move this item one place later",
+                    on_click=_ask,
+                    args=(AgendaChange(**common, offset=1),),
+                )
                 submitted = _edit_item(detail, line) or submitted
-            remove.button(
-                "Remove",
-                key=f"item{line.id}_remove",
-                icon=":material/delete:",
-                help="Take this item off the agenda",
-                on_click=_ask,
-                args=(AgendaChange(**common | {"action": "remove"}),),
-            )
+                st.button(
+                    "Remove",
+                    key=f"item{line.id}_remove",
+                    icon=":material/delete:",
+                    help="Take this item off the agenda",
+                    on_click=_ask,
+                    args=(AgendaChange(**common | {"action": "remove"}),),
+                )
     return _add_item(detail, choices) or submitted
 
 
