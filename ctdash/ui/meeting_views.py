@@ -52,11 +52,6 @@ KINDS = (
 _PENDING = "_ctdash_agenda_change"
 
 
-def session_url(meeting_id: int) -> str:
-    """The Session page's address, relative to any page of the app."""
-    return f"session?id={int(meeting_id)}"
-
-
 def present_url(meeting_id: int) -> str:
     return f"present?session={int(meeting_id)}"
 
@@ -159,7 +154,14 @@ def _card(summary: meetings.MeetingSummary, *, may_run: bool) -> DuplicateReques
         lines = [" · ".join(part for part in (_when(summary.held_on), plain(summary.place), items) if part)]
         if summary.is_example:
             lines.append(EXAMPLE_BADGE)
-        st.markdown(f"**[{plain(summary.title)}]({session_url(summary.id)})**  \n" + "  \n".join(lines))
+        # A page link, not a markdown one: markdown links open a new tab, and a new sign-in from the cookie.
+        st.page_link(
+            SESSION_PAGE,
+            label=f"**{plain(summary.title)}**",
+            icon=":material/event:",
+            query_params={"id": str(summary.id)},
+        )
+        st.markdown("  \n".join(lines))
         if not may_run or summary.upcoming:
             return None
         popover = st.popover(
