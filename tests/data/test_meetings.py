@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import select
 
-from ctdash import meetings
+from ctdash import db, meetings
 from ctdash.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from ctdash.models import AgendaKind, AuditEvent, FindingStatus, Meeting, Visibility
+from ctdash.seed import initialise
 from ctdash.viewer import ANONYMOUS
 from tests.factories import make_finding, make_meeting, make_partner, make_user, viewer_for
 
@@ -349,3 +352,38 @@ def test_every_change_is_audited_against_the_session(session, fay, published):
 
 def test_a_session_made_by_the_factory_is_test_data(session):
     assert "(test data)" in make_meeting(session).title
+
+
+@pytest.fixture
+def fresh_engine(database_url):
+    """A database of its own, for writers that commit for real, each in its own transaction."""
+    engine = db.make_engine(database_url)
+    initialise(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite", "postgresql"], indirect=True)
+def test_two_facilitators_adding_at_once_from_the_same_version_store_one_item_and_one_conflict(fresh_engine):
+    with db.session_scope(fresh_engine) as session:
+        fay = viewer_for(make_user(session, role="facilitator"))
+        meeting_id = _new(session, fay)
+    with db.session_scope(fresh_engine, read_only=True) as session:
+        seen = meetings.get(session, meeting_id, viewer=fay, today=TODAY).version
+    start = threading.Barrier(2)
+
+    def add(title: str) -> str:
+        start.wait()
+        try:
+            with db.session_scope(fresh_engine) as session:
+                meetings.add_item(session, meeting_id, viewer=fay, seen_version=seen, kind="text", title=title)
+        except Conflict:
+            return "conflict"
+        return "saved"
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(add, ["First", "Second"]))
+    assert outcomes == ["conflict", "saved"]
+    with db.session_scope(fresh_engine, read_only=True) as session:
+        detail = meetings.get(session, meeting_id, viewer=fay, today=TODAY)
+    assert [line.position for line in detail.items] == [0] and detail.version == seen + 1
