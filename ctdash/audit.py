@@ -50,6 +50,13 @@ ACTIONS = {
     "wall_changed": "Live wall opened or closed",
     "wall_post_shown": "Wall post approved",
     "wall_post_hidden": "Wall post hidden",
+    "meeting_created": "Session created",
+    "meeting_changed": "Session changed",
+    "meeting_duplicated": "Session duplicated",
+    "agenda_item_added": "Agenda item added",
+    "agenda_item_moved": "Agenda item moved",
+    "agenda_item_removed": "Agenda item removed",
+    "agenda_item_changed": "Agenda item changed",
     "example_data_loaded": "Example data loaded",
     "example_data_removed": "Example data removed",
 }

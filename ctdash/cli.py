@@ -78,7 +78,7 @@ def init() -> None:
 
 
 @main.command(
-    help="Load the fictional example dataset (services, projects, findings, comments, attachments), "
+    help="Load the fictional example dataset (services, projects, findings, comments, attachments, a session), "
     "labelled 'Example data' everywhere in the app. With --remove, take it out again."
 )
 @click.option(

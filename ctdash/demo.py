@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from ctdash import audit
+from ctdash import audit, meetings
 from ctdash.db import bump_revision
 from ctdash.errors import Conflict
 from ctdash.models import (
     AgendaItem,
+    AgendaKind,
     Attachment,
     AttachmentBlob,
     Comment,
@@ -27,6 +28,7 @@ from ctdash.models import (
     FindingKind,
     FindingStatus,
     Highlight,
+    Meeting,
     Partner,
     PartnerRole,
     PartnerRoleKind,
@@ -35,6 +37,7 @@ from ctdash.models import (
     Theme,
     User,
     Visibility,
+    WallJoin,
     WallPost,
     finding_themes,
     project_themes,
@@ -193,6 +196,31 @@ COMMENTS = [
     (4, CommentKind.CHALLENGE, "Was sign-up the right measure? Retention after a term might tell more."),
 ]
 
+# One example session, held a fortnight before the day the examples are loaded: its agenda points
+# only at example findings (published ones, by index into FINDINGS) and example services.
+MEETING = (
+    "Working group: rural access",
+    "Example venue (fictional)",
+    "Example data. A session on what keeps children in rural areas playing, with the example services.",
+)
+AGENDA = [
+    # kind, title, body, finding index, service index, chart
+    (AgendaKind.WELCOME, None, None, None, None, None),
+    (
+        AgendaKind.TEXT,
+        "Why rural access",
+        "Example data.\nThree example services share what they found.",
+        None,
+        None,
+        None,
+    ),
+    (AgendaKind.FINDING, None, "Ask the room whether they have seen the same.", 0, None, None),
+    (AgendaKind.FINDING, None, None, 1, None, None),
+    (AgendaKind.PARTNER, None, None, None, 0, None),
+    (AgendaKind.CHART, None, None, None, None, meetings.CHART_KIND_BY_THEME),
+    (AgendaKind.WALL, None, None, None, None, None),
+]
+
 ATTACHMENTS = [
     (0, "example-attendance-summary.csv", "text/csv", b"school,pupils_start,pupils_after_one_term\nA,28,4\nB,30,6\n"),
     (4, "example-youth-panel-notes.txt", "text/plain", b"Example data: notes from a fictional youth panel meeting.\n"),
@@ -206,19 +234,20 @@ class DemoReport:
     findings: int
     comments: int
     attachments: int
+    meetings: int = 0
 
     @property
     def summary(self) -> str:
-        """The counts as a phrase, e.g. "3 services, 6 projects, 10 findings, 5 comments, 2 attachments"."""
+        """The counts as a phrase, e.g. "3 services, 6 projects, 10 findings, 5 comments, 2 attachments, 1 session"."""
         return (
             f"{_counted(self.partners, 'service')}, {_counted(self.projects, 'project')}, "
             f"{_counted(self.findings, 'finding')}, {_counted(self.comments, 'comment')}, "
-            f"{_counted(self.attachments, 'attachment')}"
+            f"{_counted(self.attachments, 'attachment')}, {_counted(self.meetings, 'session')}"
         )
 
     @property
     def empty(self) -> bool:
-        return not any((self.partners, self.projects, self.findings, self.comments, self.attachments))
+        return not any((self.partners, self.projects, self.findings, self.comments, self.attachments, self.meetings))
 
 
 def has_demo(session: Session) -> bool:
@@ -311,8 +340,31 @@ def load(session: Session, *, today: dt.date | None = None, actor_name: str = "c
                 blob=AttachmentBlob(data=data),
             )
         )
+    session.flush()  # the agenda points at the example findings and services by id
+    title, place, description = MEETING
+    meeting = Meeting(
+        title=EXAMPLE_PREFIX + title,
+        held_on=today - dt.timedelta(days=14),
+        place=place,
+        description=description,
+        join_code=meetings.new_join_code(session),
+        is_example=True,
+    )
+    for position, (kind, item_title, body, finding, service, chart) in enumerate(AGENDA):
+        meeting.items.append(
+            AgendaItem(
+                position=position,
+                kind=kind,
+                title=item_title,
+                body=body,
+                finding_id=findings[finding].id if finding is not None else None,
+                partner_id=partners[service].id if service is not None else None,
+                chart=chart,
+            )
+        )
+    session.add(meeting)
     session.flush()
-    report = DemoReport(len(partners), len(projects), len(findings), len(COMMENTS), len(ATTACHMENTS))
+    report = DemoReport(len(partners), len(projects), len(findings), len(COMMENTS), len(ATTACHMENTS), 1)
     audit.record(
         session,
         actor=None,
@@ -413,6 +465,7 @@ def remove(session: Session, *, actor_name: str = "command line") -> DemoReport:
         findings=session.scalar(select(func.count(Finding.id)).where(Finding.is_example)) or 0,
         comments=session.scalar(select(func.count(Comment.id)).where(Comment.is_example)) or 0,
         attachments=session.scalar(select(func.count(Attachment.id)).where(Attachment.is_example)) or 0,
+        meetings=session.scalar(select(func.count(Meeting.id)).where(Meeting.is_example)) or 0,
     )
     if counts.empty:
         return counts
@@ -423,6 +476,11 @@ def remove(session: Session, *, actor_name: str = "command line") -> DemoReport:
     session.execute(delete(finding_themes).where(finding_themes.c.finding_id.in_(_example_findings())))
     session.execute(delete(project_themes).where(project_themes.c.project_id.in_(_example_projects())))
     session.execute(delete(Highlight).where(Highlight.finding_id.in_(_example_findings())))
+    # Example sessions go whole, with their agendas and walls (a draft made from a wall post stays).
+    example_meetings = select(Meeting.id).where(Meeting.is_example)
+    for model in (AgendaItem, WallPost, WallJoin):
+        session.execute(delete(model).where(model.meeting_id.in_(example_meetings)))
+    session.execute(delete(Meeting).where(Meeting.is_example))
     # A real session keeps its agenda and wall: what pointed at an example finding or service now
     # points at nothing, and the presenter says the item is no longer available.
     for model in (AgendaItem, WallPost):

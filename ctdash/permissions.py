@@ -51,6 +51,8 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("finding.py", "Finding", ":material/lightbulb:", EVERYONE, in_menu=False),
     PageRule("my_findings.py", "My findings", ":material/folder_shared:", SIGNED_IN),
     PageRule("review.py", "Review queue", ":material/rate_review:", STAFF),
+    PageRule("sessions.py", "Sessions", ":material/co_present:", SIGNED_IN),
+    PageRule("session.py", "Session", ":material/event:", SIGNED_IN, in_menu=False),
     PageRule("present.py", "Present", ":material/slideshow:", STAFF, in_menu=False),
     PageRule("setup.py", "First-run setup", ":material/rocket_launch:", EVERYONE, only_before_setup=True),
     PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
@@ -303,3 +305,34 @@ def require_edit_comment(viewer: Viewer, *, author_id: int | None, hidden: bool)
 
 def require_delete_comment(viewer: Viewer, *, author_id: int | None, hidden: bool) -> None:
     _require_own_comment(viewer, author_id=author_id, hidden=hidden, doing="delete", done="deleted")
+
+
+# --- working-group sessions ---------------------------------------------------------------------
+#
+# Facilitators and administrators prepare, change and present sessions. Members of the working group
+# read the agendas of sessions already held (an upcoming one may still be in preparation); visitors
+# see none. Anonymous attendees reach only a session's live wall, through its join code.
+
+
+def may_run_sessions(viewer: Viewer) -> bool:
+    """Whether ``viewer`` may create, change, duplicate and present sessions."""
+    return role_of(viewer) in STAFF
+
+
+def require_run_sessions(viewer: Viewer) -> None:
+    if viewer.role is None:
+        raise PermissionDenied("Sign in as a facilitator to prepare sessions.")
+    if not may_run_sessions(viewer):
+        raise PermissionDenied(
+            "Only facilitators and administrators can prepare sessions; ask one of them if a session needs changing."
+        )
+
+
+def may_see_session(viewer: Viewer, *, upcoming: bool) -> bool:
+    """Whether ``viewer`` may read a session's details and agenda: members only once it has been held."""
+    return may_run_sessions(viewer) or (viewer.signed_in and not upcoming)
+
+
+def require_see_sessions(viewer: Viewer) -> None:
+    if not viewer.signed_in:
+        raise PermissionDenied("Sign in to see the working group's sessions.")

@@ -83,6 +83,7 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
             "Share a finding",
             "My findings",
             "Review queue",
+            "Sessions",
             "My account",
             "People",
             "Import spreadsheets",
@@ -111,7 +112,16 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
     settle(page)
     expect_menu(
         page,
-        ["Home", "Findings library", "Partner map", "Research status", "Share a finding", "My findings", "My account"],
+        [
+            "Home",
+            "Findings library",
+            "Partner map",
+            "Research status",
+            "Share a finding",
+            "My findings",
+            "Sessions",
+            "My account",
+        ],
     )
     visit(page, f"{base}/people")
     expect(page.get_by_text("This page is for administrators.")).to_be_visible()

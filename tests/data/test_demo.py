@@ -7,21 +7,27 @@ from ctdash import demo
 from ctdash.db import current_revisions
 from ctdash.errors import Conflict
 from ctdash.models import (
+    AgendaItem,
+    AgendaKind,
     Attachment,
     AttachmentBlob,
     AuditEvent,
     Base,
     Comment,
     Finding,
+    FindingStatus,
+    Meeting,
     Partner,
     Project,
     Theme,
     User,
+    WallJoin,
+    WallPost,
     finding_themes,
     project_themes,
 )
 from ctdash.seed import seed
-from tests.factories import make_finding, make_partner, make_project, make_user
+from tests.factories import make_finding, make_meeting, make_partner, make_project, make_user
 
 
 def _count(session, model, *where):
@@ -48,6 +54,18 @@ def test_every_example_row_is_flagged_and_belongs_to_a_fictional_service(session
     assert all(name.startswith("Example: ") for name in session.scalars(select(Partner.name).where(Partner.is_example)))
 
 
+def test_the_example_session_is_flagged_and_its_agenda_points_only_at_published_example_rows(session):
+    seed(session)
+    demo.load(session)
+    meeting = session.scalars(select(Meeting)).one()
+    assert meeting.is_example and meeting.title.startswith(demo.EXAMPLE_PREFIX)
+    assert len(meeting.items) == len(demo.AGENDA) and not meeting.wall_open
+    findings = [session.get(Finding, item.finding_id) for item in meeting.items if item.finding_id]
+    partners = [session.get(Partner, item.partner_id) for item in meeting.items if item.partner_id]
+    assert findings and all(f.is_example and f.status == FindingStatus.PUBLISHED for f in findings)
+    assert partners and all(partner.is_example for partner in partners)
+
+
 def test_loading_twice_adds_nothing_the_second_time(session):
     seed(session)
     first = demo.load(session)
@@ -65,7 +83,7 @@ def test_loading_the_examples_is_audited_once(session):
             AuditEvent.action == "example_data_loaded"
         )
     ).all()
-    summary = "3 services, 6 projects, 10 findings, 5 comments, 2 attachments"
+    summary = "3 services, 6 projects, 10 findings, 5 comments, 2 attachments, 1 session"
     assert events == [("command line", "example_data", summary)]
 
 
@@ -81,6 +99,41 @@ def test_remove_takes_out_examples_and_leaves_real_data(session):
     assert _count(session, Partner) == 15
     session.commit()  # revisions move at commit
     assert all(after > was for after, was in zip(current_revisions(session), before, strict=True))
+
+
+def test_remove_takes_out_the_example_session_with_its_agenda_and_wall(session):
+    seed(session)
+    demo.load(session)
+    meeting = session.scalars(select(Meeting).where(Meeting.is_example)).one()
+    session.add(WallJoin(meeting_id=meeting.id, device="example-device"))
+    session.add(
+        WallPost(
+            meeting_id=meeting.id,
+            kind="enabler",
+            body="Example post",
+            device="example-device",
+            status="shown",
+            post_token="example-token",
+        )
+    )
+    session.flush()
+    report = demo.remove(session)
+    assert report.meetings == 1
+    for model in (Meeting, AgendaItem, WallPost, WallJoin):
+        assert _count(session, model) == 0
+
+
+def test_a_real_session_keeps_its_agenda_item_when_the_example_finding_it_showed_goes(session):
+    seed(session)
+    demo.load(session)
+    real = make_meeting(session)
+    finding = session.scalars(select(Finding).where(Finding.is_example, Finding.status == "published")).first()
+    session.add(AgendaItem(meeting_id=real.id, position=0, kind=AgendaKind.FINDING, finding_id=finding.id))
+    session.flush()
+    demo.remove(session)
+    session.expire_all()
+    item = session.scalars(select(AgendaItem).where(AgendaItem.meeting_id == real.id)).one()
+    assert item.finding_id is None and session.get(Meeting, real.id) is not None
 
 
 def test_nothing_depends_on_freshly_loaded_examples(session):
@@ -208,7 +261,9 @@ def test_a_clean_removal_keeps_every_real_row_and_is_audited(session):
         select(AuditEvent.actor, AuditEvent.entity_type, AuditEvent.summary).where(
             AuditEvent.action == "example_data_removed"
         )
-    ).all() == [("command line", "example_data", "3 services, 6 projects, 10 findings, 6 comments, 2 attachments")]
+    ).all() == [
+        ("command line", "example_data", "3 services, 6 projects, 10 findings, 6 comments, 2 attachments, 1 session")
+    ]
 
 
 def test_every_foreign_key_into_example_tables_is_known_to_the_removal():

@@ -105,6 +105,7 @@ def test_sign_in_with_the_right_password(app_database, open_app, database):
         "Share a finding",
         "My findings",
         "Review queue",
+        "Sessions",
         "My account",
         "People",
         "Import spreadsheets",
@@ -229,6 +230,7 @@ def test_admin_adds_a_member_of_cornwall_who_sees_member_pages(app_database, ope
         "Research status",
         "Share a finding",
         "My findings",
+        "Sessions",
         "My account",
     ]
     assert "Cornwall" in _sidebar_text(member)
