@@ -54,13 +54,13 @@ PAGES: tuple[PageRule, ...] = (
     PageRule("sessions.py", "Sessions", ":material/co_present:", SIGNED_IN),
     PageRule("session.py", "Session", ":material/event:", SIGNED_IN, in_menu=False),
     PageRule("present.py", "Present", ":material/slideshow:", STAFF, in_menu=False),
+    PageRule("report.py", "Programme report", ":material/summarize:", STAFF),
     PageRule("setup.py", "First-run setup", ":material/rocket_launch:", EVERYONE, only_before_setup=True),
     PageRule("sign_in.py", "Sign in", ":material/login:", frozenset({ANONYMOUS})),
     PageRule("account.py", "My account", ":material/account_circle:", SIGNED_IN),
     PageRule("people.py", "People", ":material/manage_accounts:", ADMINS),
     PageRule("import.py", "Import spreadsheets", ":material/upload_file:", ADMINS),
     PageRule("audit_log.py", "Audit log", ":material/history:", ADMINS),
-    PageRule("report.py", "Programme report", ":material/summarize:", STAFF),
     # Reached from a session's QR code; it shows only the wall its ?s=CODE names, and only while it is open.
     PageRule("wall.py", "Live wall", ":material/forum:", EVERYONE, in_menu=False),
 )

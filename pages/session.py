@@ -2,8 +2,15 @@
 
 import streamlit as st
 
-from ctdash import audit, meetings, ui
-from ctdash.ui import meeting_views
+from ctdash import audit, meetings, slides, ui
+from ctdash.ui import meeting_views, pack_views
+
+
+def meeting_pack() -> None:
+    st.subheader("Meeting pack")
+    st.caption("The agenda as a PowerPoint file and a PDF handout, with the charts and the wall's posts by theme.")
+    pack_views.pack_downloads(ui.read(slides.for_pack, meeting_id=meeting_id))
+
 
 viewer = ui.guard(__file__)
 st.page_link(meeting_views.SESSIONS_PAGE, label="Sessions", icon=":material/arrow_back:")
@@ -19,6 +26,7 @@ detail = ui.read(meetings.get, meeting_id=meeting_id, today=audit.today())
 meeting_views.show_header(detail)
 if not detail.may_edit:
     meeting_views.show_agenda(detail)
+    meeting_pack()
     st.stop()
 
 meeting_views.run_links(detail)
@@ -27,6 +35,7 @@ seen_version = form.seen_version(detail.version)
 with st.expander("Edit details", icon=":material/edit:"):
     values = meeting_views.details_form(form, detail=detail, submit="Save details")
 change = meeting_views.agenda_builder(detail, ui.read(meetings.agenda_choices))
+meeting_pack()
 
 if values is not None:
     meeting_views.save_details(form, detail, seen_version, values, viewer)

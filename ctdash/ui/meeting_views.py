@@ -17,9 +17,9 @@ import streamlit as st
 
 from ctdash import meetings, ui
 from ctdash.errors import Conflict, NotFound
+from ctdash.format import literal, plain
 from ctdash.models import AgendaKind
 from ctdash.ui.components import EXAMPLE_BADGE
-from ctdash.ui.format import literal, plain
 from ctdash.ui.forms import SEEN, EditForm
 from ctdash.viewer import Viewer
 

@@ -375,7 +375,8 @@ def _options(deck: Deck, public_session: bool) -> None:
     start.button("Start countdown", key="present_timer_start", on_click=_start_timer, width="stretch")
     stop.button("Stop", key="present_timer_stop", on_click=_stop_timer, width="stretch")
     st.caption("Keys: → or PageDown for the next slide, ← or PageUp for the one before, F for full screen.")
-    st.page_link("pages/home.py", label="Leave the presenter view", icon=":material/close:")
+    back = {"id": deck.meeting_id}
+    st.page_link("pages/session.py", label="Leave the presenter view", icon=":material/close:", query_params=back)
 
 
 def _start_timer() -> None:

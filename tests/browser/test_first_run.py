@@ -84,6 +84,7 @@ def test_fresh_install_to_an_admin_a_facilitator_and_a_member_of_cornwall(app_ur
             "My findings",
             "Review queue",
             "Sessions",
+            "Programme report",
             "My account",
             "People",
             "Import spreadsheets",

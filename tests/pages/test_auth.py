@@ -106,6 +106,7 @@ def test_sign_in_with_the_right_password(app_database, open_app, database):
         "My findings",
         "Review queue",
         "Sessions",
+        "Programme report",
         "My account",
         "People",
         "Import spreadsheets",
