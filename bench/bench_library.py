@@ -70,6 +70,7 @@ MISS = "library page rerun, cache miss, one finding changed"
 MISS_BUMP = "library page rerun, cache miss, revision bumped alone"
 MISS_WORD = "library page rerun, cache miss, new search word"
 MISSES = (MISS, MISS_BUMP, MISS_WORD)
+SHELL = "app shell and a one-line page (AppTest)"
 
 # The query every measurement answers: a word search plus two facet filters (a theme and a kind). The
 # word is in 7% of the generated findings (a title's "in secondary schools"); --search transport, in half
@@ -338,6 +339,20 @@ class LibraryPage:
         # What AppTest itself costs for a one-line script, to read the page figures against.
         self.harness = AppTest.from_string("import streamlit as st\nst.write('x')", default_timeout=60)
         self.harness.run()
+        # The floor of any page of this app: app.py's shell (page setup, sign-in check, navigation) with
+        # a page that writes one line. Its copy of app.py sits in a folder whose pages/ is this one's,
+        # so the navigation finds every page as it does for app.py.
+        self.folder = tempfile.TemporaryDirectory(prefix="ctdash-shell-floor-")
+        (Path(self.folder.name) / "pages").symlink_to(ROOT / "pages")
+        source = Path(APP).read_text()
+        if "    page.run()\n" not in source:
+            raise SystemExit("app.py no longer ends its shell with page.run(): update the shell floor.")
+        shell = Path(self.folder.name) / "app.py"
+        shell.write_text(source.replace("    page.run()\n", "    st.write('x')\n"))
+        with contextlib.redirect_stdout(self.printed):
+            self.shell = AppTest.from_file(str(shell), default_timeout=60)
+            self.check(self.shell.run())
+            self.check(self.shell.run())
 
     def shows(self, total: int) -> bool:
         """Whether the page says it found ``total`` findings (so the query reached it from the URL)."""
@@ -353,6 +368,11 @@ class LibraryPage:
 
     def harness_run(self) -> float:
         return clock(self.harness.run)[0]
+
+    def shell_run(self) -> float:
+        with contextlib.redirect_stdout(self.printed):
+            milliseconds, _ = clock(lambda: self.check(self.shell.run()))
+        return milliseconds
 
     def rerun(self) -> float:
         with contextlib.redirect_stdout(self.printed):
@@ -457,6 +477,7 @@ def measure(url: str, args: argparse.Namespace) -> Round:
                 round_samples.append((MISS_WORD, page.rerun()))
                 page.at.query_params["q"] = SEARCH
                 round_samples.append(("AppTest harness alone (1-line script)", page.harness_run()))
+                round_samples.append((SHELL, page.shell_run()))
             if index:
                 for name, milliseconds in round_samples:
                     result.add(name, milliseconds)
@@ -497,6 +518,7 @@ def report(rounds: list[Round]) -> list[str]:
             *(result.figure(name) for name in MISSES),
             result.figure("library page rerun, cache hit", HIT_BUDGET_MS),
             result.figure("AppTest harness alone (1-line script)"),
+            result.figure(SHELL),
         ]
         figures = [figure for figure in figures if figure is not None]
         print_table(figures)
@@ -526,6 +548,14 @@ def report(rounds: list[Round]) -> list[str]:
         value = ratio(result.figure("Datasette page (HTML)"), result.figure("raw SQL floor"))
         if value is not None:
             print(f"Datasette page / raw SQL floor: ×{value:.2f}")
+        # What no page of the app can go under: the shell and a one-line page, reading no findings.
+        for name, budget in (("Datasette page (HTML)", DATASETTE_RATIO_BUDGET), ("raw SQL floor", FLOOR_RATIO_BUDGET)):
+            value = ratio(result.figure(SHELL), result.figure(name))
+            if value is not None:
+                print(f"{SHELL} / {name}: ×{value:.2f} (the miss budget is ×{budget})")
+        value = ratio(result.figure("library page rerun, cache hit"), result.figure(SHELL))
+        if value is not None:
+            print(f"library page rerun, cache hit / {SHELL}: ×{value:.2f}")
 
     by_backend: dict[str, list[Round]] = {}
     for result in rounds:

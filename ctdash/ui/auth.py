@@ -150,7 +150,7 @@ def authenticate(sign_out_area) -> Viewer:
     settings = get_settings()
     with user_errors():
         key = cookie_key(settings)
-    payload = None
+    payload, sent = None, None  # sent: whether the browser sent our cookie (None: not looked at this run)
     if SESSION_ID not in st.session_state and not st.session_state.get("logout"):
         sent, payload = _remembered(key)
         if sent and payload is None:
@@ -183,10 +183,13 @@ def authenticate(sign_out_area) -> Viewer:
             st.session_state[SESSION_ID] = payload["sid"]
         else:
             _sign_out(authenticator, notice=_ENDED_NOTICES.get(status))
-    try:
-        authenticator.login(location="unrendered")
-    except LoginError:
-        _sign_out(authenticator, notice=DEACTIVATED)  # a valid cookie for an account that is gone
+    # Unrendered, the library's login only restores a sign-in from the cookie: with nobody signed in
+    # and no cookie sent (a visitor, every run), it would read the cookies again to find nothing.
+    if st.session_state.get("authentication_status") or sent is not False:
+        try:
+            authenticator.login(location="unrendered")
+        except LoginError:
+            _sign_out(authenticator, notice=DEACTIVATED)  # a valid cookie for an account that is gone
 
     account = None
     if st.session_state.get("authentication_status"):

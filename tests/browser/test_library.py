@@ -74,7 +74,8 @@ def app(tmp_path_factory):
 
 
 def _listed(page):
-    return page.locator("[class*='st-key-library_row_']")
+    """The findings listed: each is a link to its finding in the results block."""
+    return page.locator(".st-key-library_results a[href*='finding?id=']")
 
 
 def test_a_member_searches_narrows_by_theme_shares_the_view_and_opens_the_finding(app, browser):
@@ -122,7 +123,7 @@ def test_a_member_searches_narrows_by_theme_shares_the_view_and_opens_the_findin
 
         page.set_viewport_size(PHONE)
         idle(page)
-        link = _listed(page).get_by_role("link", name=WANTED)
+        link = page.locator(".st-key-library_results").get_by_role("link", name=WANTED)
         visit(page, f"{app.base}/{link.get_attribute('href')}")  # markdown links open a new tab; same page here
         expect(page.get_by_role("heading", name=WANTED)).to_be_visible()
 

@@ -265,6 +265,48 @@ def test_sorting_by_newest_title_and_service(session, shelf):
     assert [row.partner_name for row in _browse(session, sort="partner").rows] == ["North"] * 2 + ["South"] * 3
 
 
+def test_a_listed_row_says_what_its_finding_says(session):
+    """The list takes a row's text from the findings table and the rest from the index: the two agree."""
+    partner = make_partner(session, short_name="Quay")
+    long_summary = "Pupils said the late bus was the reason. " * 20
+    finding = _published(
+        session,
+        partner,
+        "Late buses (test data)",
+        themes=["youth-voice-and-co-design", "rural-and-geographic-access"],
+        kind=FindingKind.BARRIER,
+        cycle="2024-25",
+        evidence_type="interviews",
+        summary=long_summary,
+        is_example=True,
+    )
+    draft = make_finding(session, partner, title="Unfinished (test data)", kind=None, summary="")
+    admin = viewer_for(make_user(session, role="admin"))
+    rows = {row.id: row for row in _browse(session, admin).rows}
+
+    row = rows[finding.id]
+    names = [theme.name for theme in sorted(finding.themes, key=lambda theme: (theme.position, theme.name))]
+    assert (row.title, row.kind, row.status, row.visibility) == (finding.title, "barrier", "published", "public")
+    assert (row.partner_slug, row.partner_name, row.cycle, row.evidence_type) == (
+        partner.slug,
+        "Quay",
+        "2024-25",
+        "interviews",
+    )
+    assert row.themes == tuple(names) and len(names) == 2
+    assert row.dated == START and row.dated.tzinfo is not None
+    assert row.is_example is True and row.excerpt.endswith("…") and long_summary.startswith(row.excerpt[:-1])
+    assert row.reference == library.reference(finding.id)
+    unfinished = rows[draft.id]
+    assert (unfinished.kind, unfinished.status, unfinished.visibility, unfinished.themes) == (
+        None,
+        "draft",
+        "working_group",
+        (),
+    )
+    assert unfinished.is_example is False and unfinished.dated == draft.updated_at
+
+
 def test_pages_of_25_and_a_page_past_the_end_shows_the_last(session):
     partner = make_partner(session)
     for number in range(60):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from sqlalchemy import select
@@ -94,7 +95,12 @@ def _open(open_app, username: str | None = None, **params):
 
 
 def _titles(at) -> list[str]:
-    return [shown(block.value).strip("*[]").split("](")[0] for block in at.markdown if "](finding?id=" in block.value]
+    """The titles listed, in order: each row's title is a bold link to its finding."""
+    return [
+        shown(title)
+        for block in at.markdown
+        for title in re.findall(r"\*\*\[((?:\\.|[^\]\\])*)\]\(finding\?id=\d+\)\*\*", block.value)
+    ]
 
 
 def _facet(at, name: str):
