@@ -203,7 +203,7 @@ def run_links(detail: meetings.MeetingDetail) -> None:
         st.link_button("Open the wall", wall_url(detail.join_code), icon=":material/forum:")
     wall = "open" if detail.wall_open else "closed"
     anonymous = "anyone with the code may post" if detail.anonymous_posts else "only signed-in people may post"
-    st.caption(f"Wall code {literal(detail.join_code)}: the wall is {wall}; {anonymous}.")
+    st.caption(f"Wall code **{plain(detail.join_code)}**: the wall is {wall}; {anonymous}.")
 
 
 def show_agenda(detail: meetings.MeetingDetail) -> None:

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from ctdash import db, demo, permissions
-from ctdash.models import Finding, FindingStatus, Partner, Project, Visibility
+from ctdash.models import Finding, FindingStatus, Meeting, Partner, Project, Visibility
 from tests.browser.conftest import Person, idle, new_page, serve_with_people, visit
 from tests.browser.test_auth import sign_in
 
@@ -41,6 +41,9 @@ def app(tmp_path_factory):
                         .order_by(Finding.id)
                     ),
                 }
+                meeting = session.scalars(select(Meeting).where(Meeting.is_example)).first()
+                meeting.wall_open = True
+                ids |= {"session": meeting.id, "present": meeting.id, "wall": meeting.join_code}
         finally:
             engine.dispose()
         yield running, ids
@@ -54,7 +57,8 @@ def _paths(ids: dict[str, int], role: str) -> list[str]:
             continue
         if name == "home":
             name = ""  # the default page lives at the app's root
-        paths.append(f"{name}?id={ids[name]}" if name in ids else name)
+        parameter = {"present": "session", "wall": "s"}.get(name, "id")
+        paths.append(f"{name}?{parameter}={ids[name]}" if name in ids else name)
     return paths
 
 
