@@ -197,8 +197,8 @@ def gather(session: Session, cycle: str, *, viewer: Viewer | None = None) -> Pro
 
 
 def _partners(session: Session, cycle: str) -> tuple[PartnerLine, ...]:
-    """Active services with a role in the cycle: its action research partners, and working-group members
-    who had joined by the cycle's start."""
+    """Active services with a role in the cycle: its action research partners (and those whose cycles are
+    not recorded, said so), and working-group members who had joined by the cycle's start."""
     start_year = int(cycle[:4])
     rows = session.execute(
         select(Partner.id, Partner.name, Partner.region, PartnerRole.role, PartnerRole.cycle, PartnerRole.since_year)
@@ -207,7 +207,10 @@ def _partners(session: Session, cycle: str) -> tuple[PartnerLine, ...]:
             Partner.active,
             Partner.is_example.is_(False),
             or_(
-                and_(PartnerRole.role == PartnerRoleKind.ACTION_RESEARCH, PartnerRole.cycle == cycle),
+                and_(
+                    PartnerRole.role == PartnerRoleKind.ACTION_RESEARCH,
+                    or_(PartnerRole.cycle == cycle, PartnerRole.cycle.is_(None)),
+                ),
                 and_(
                     PartnerRole.role == PartnerRoleKind.WORKING_GROUP,
                     or_(PartnerRole.since_year.is_(None), PartnerRole.since_year <= start_year),
@@ -221,7 +224,7 @@ def _partners(session: Session, cycle: str) -> tuple[PartnerLine, ...]:
     for partner_id, name, region, role, role_cycle, since_year in rows:
         names[partner_id] = (name, region or "")
         if role == PartnerRoleKind.ACTION_RESEARCH:
-            line = f"Action research partner, {role_cycle}"
+            line = "Action research partner" + (f", {role_cycle}" if role_cycle else " (cycles not recorded)")
         else:
             line = "Working-group member" + (f" since {since_year}" if since_year else "")
         if line not in roles[partner_id]:

@@ -117,6 +117,15 @@ def test_partners_are_those_with_a_role_in_the_cycle(session, programme):
     ]
 
 
+def test_an_action_research_partner_whose_cycles_are_not_recorded_is_listed_as_such(session, programme):
+    # The seeded partners' action research years are not known: the report says so rather than drop them.
+    partner = make_partner(session, name="Tamar Music Hub (test data)")
+    partner.roles.append(PartnerRole(role=PartnerRoleKind.ACTION_RESEARCH))
+    session.flush()
+    lines = {line.name: line.roles for line in report.gather(session, CYCLE).partners}
+    assert lines["Tamar Music Hub (test data)"] == ("Action research partner (cycles not recorded)",)
+
+
 def test_sessions_held_are_those_from_1_september_to_31_august(session, programme):
     sessions = report.gather(session, CYCLE).sessions
     assert [line.held_on for line in sessions] == [dt.date(2024, 9, 1), dt.date(2025, 8, 31)]
