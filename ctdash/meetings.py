@@ -53,8 +53,8 @@ CHART_KIND_BY_CYCLE = "kind_by_cycle"  # findings per cycle, by kind
 CHART_THEME_BY_PARTNER = "theme_by_partner"  # theme x partner heat map
 CHARTS = {
     CHART_KIND_BY_THEME: "Enablers and barriers by theme",
-    CHART_KIND_BY_CYCLE: "Findings per cycle, by kind",
-    CHART_THEME_BY_PARTNER: "Themes by partner service (heat map)",
+    CHART_KIND_BY_CYCLE: "Findings per cycle by kind",
+    CHART_THEME_BY_PARTNER: "Findings by theme and partner service",
 }
 KIND_LABELS = {
     AgendaKind.WELCOME: "Welcome screen",

@@ -20,6 +20,7 @@ from ctdash.db import FINDINGS, MEETINGS, RESEARCH, WALL, reads
 from ctdash.errors import NotFound, PermissionDenied
 from ctdash.format import label
 from ctdash.markup import render_markdown
+from ctdash.meetings import CHARTS
 from ctdash.models import (
     AgendaItem,
     AgendaKind,
@@ -89,12 +90,6 @@ class Deck:
 
 log = logging.getLogger("ctdash")
 
-# The library charts a chart item can name (``AgendaItem.chart``), with their headings.
-CHARTS = {
-    "kind_by_theme": "Enablers and barriers by theme",
-    "kind_by_cycle": "Findings per cycle by kind",
-    "theme_by_partner": "Findings by theme and partner service",
-}
 KIND_TITLES = {
     AgendaKind.WELCOME: "Welcome",
     AgendaKind.FINDING: "A finding",
