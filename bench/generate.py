@@ -56,6 +56,7 @@ from bench.vocabulary import (
     VERBS_BARRIER,
     VERBS_ENABLER,
     VERBS_INSIGHT,
+    WALL_KIND_WEIGHTS,
     WALL_SENTENCES,
     WALL_STATUS_WEIGHTS,
 )
@@ -93,6 +94,7 @@ from ctdash.seed import seed as seed_real_data
 SLUG_PREFIX = "bench-"
 NAME_PREFIX = "Example: "
 BATCH = 2000
+MB = 1024 * 1024
 # Timestamps are anchored to a fixed day, not "now", so the same seed gives the same rows.
 ANCHOR = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 CYCLES = [f"{year}-{(year + 1) % 100:02d}" for year in range(2018, 2027)]  # 2018-19 .. 2026-27
@@ -303,8 +305,8 @@ def _large_attachments(
     low = min(1.0, max_mb)
     for number in range(1, count + 1):
         megabytes = low + (max_mb - low) * (number - 1) / max(1, count - 1)
-        data = _csv_of_size(rng, int(megabytes * 1024 * 1024))[: int(megabytes * 1024 * 1024)]
-        data = data[: data.rfind(b"\n") + 1]  # whole lines only
+        # Whole lines, at least 1 MB (``low``) and never over ``max_mb``: a line is under 100 bytes.
+        data = _csv_of_size(rng, max(int(low * MB), int(megabytes * MB) - 100))
         name = f"example-register-{number:03d}.csv"
         attachment_id = connection.execute(
             insert(Attachment).returning(Attachment.id),
@@ -404,7 +406,7 @@ def _meetings(
             post_rows.append(
                 {
                     "meeting_id": meeting_id,
-                    "kind": _weighted(rng, KIND_WEIGHTS),
+                    "kind": _weighted(rng, WALL_KIND_WEIGHTS),
                     "body": rng.choice(WALL_SENTENCES)
                     .format(
                         subject=rng.choice(SUBJECTS),

@@ -185,6 +185,11 @@ class Harness:
         os.environ.setdefault("CTDASH_COOKIE_KEY", secrets.token_urlsafe(48))
         get_settings.cache_clear()
         self.data = data
+        # An exception inside a fragment is logged by Streamlit, not shown in AppTest's elements: count those too.
+        self.logged: list[str] = []
+        handler = logging.Handler(logging.ERROR)
+        handler.emit = lambda record: self.logged.append(record.getMessage()[:300])
+        logging.getLogger().addHandler(handler)
         self.writer = db.make_engine(url)  # another replica's writes, as far as the app's cache can tell
         self.printed = io.StringIO()
 
@@ -207,6 +212,8 @@ class Harness:
 
     def check(self, at, what: str):
         problems = [str(item.value) for item in at.exception] + [str(item.value) for item in at.error]
+        problems += self.logged
+        self.logged.clear()
         if problems:
             raise PageFailed(f"{what}: " + " | ".join(problems)[:500])
         return at

@@ -144,6 +144,8 @@ WALL_SENTENCES = [
     "Transport to {subject} is the real barrier.",
     "Asking {group} first made all the difference.",
 ]
+# The wall takes barriers and enablers only (ctdash.wall.KINDS).
+WALL_KIND_WEIGHTS = {FindingKind.BARRIER: 55, FindingKind.ENABLER: 45}
 WALL_STATUS_WEIGHTS = {WallPostStatus.SHOWN: 80, WallPostStatus.PENDING: 8, WallPostStatus.HIDDEN: 12}
 # A project's way through the stages: its history walks this path up to its current stage.
 STAGE_PATH = [
