@@ -44,12 +44,12 @@ from ctdash import db, sign_in, users
 from ctdash.config import get_settings
 from ctdash.models import (
     Attachment,
+    AuditEvent,
     Finding,
     FindingStatus,
     Meeting,
     Partner,
     Project,
-    ProjectStage,
     Theme,
     Visibility,
     WallPost,
@@ -138,18 +138,17 @@ def prepare(engine, rounds: int) -> Dataset:
                 .limit(rounds + 2)
             )
         )
-        # The project with the longest history first (the project page's widest case), then others to move.
+        # The project with the longest history first (the project page's widest case), then the most
+        # recently updated ones: the board draws the newest 24 cards of each stage, so theirs are drawn.
         busiest = session.scalar(
-            select(Project.id)
-            .join(Project.partner)
-            .where(Partner.slug.startswith("bench-"))
-            .order_by(Project.updated_at.desc())
+            select(AuditEvent.entity_id)
+            .where(AuditEvent.entity_type == "project")
+            .group_by(AuditEvent.entity_id)
+            .order_by(func.count().desc())
             .limit(1)
         )
         movable = list(
-            session.scalars(
-                select(Project.id).where(Project.stage != ProjectStage.COMPLETE).order_by(Project.id).limit(rounds + 2)
-            )
+            session.scalars(select(Project.id).order_by(Project.updated_at.desc(), Project.id.desc()).limit(rounds))
         )
         meeting_id = session.scalar(
             select(WallPost.meeting_id).group_by(WallPost.meeting_id).order_by(func.count().desc()).limit(1)
