@@ -77,9 +77,13 @@ class Phase:
     seconds: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def record(self, milliseconds: float) -> None:
+    by_kind: dict[str, list[float]] = field(default_factory=dict)
+
+    def record(self, milliseconds: float, kind: str | None = None) -> None:
         with self.lock:
             self.samples_ms.append(milliseconds)
+            if kind:
+                self.by_kind.setdefault(kind, []).append(milliseconds)
 
     def error(self, what: str) -> None:
         with self.lock:
@@ -102,6 +106,15 @@ class Phase:
             "max_ms": round(max(self.samples_ms), 1) if count else None,
             "errors": len(self.errors),
             "first_errors": sorted(Counter(self.errors).items(), key=lambda item: -item[1])[:5],
+            "by_kind": {
+                kind: {
+                    "operations": len(samples),
+                    "median_ms": round(statistics.median(samples), 1),
+                    "p95_ms": round(sorted(samples)[max(0, math.ceil(0.95 * len(samples)) - 1)], 1),
+                    "max_ms": round(max(samples), 1),
+                }
+                for kind, samples in sorted(self.by_kind.items())
+            },
         }
 
 
@@ -164,7 +177,7 @@ def browse(engine, data: BrowseData, sessions: int, views: int, seed: int) -> Ph
             except Exception as error:  # counted, and the visit carries on as a person would
                 phase.error(f"{name}: {_describe_error(error)}")
                 continue
-            phase.record((time.perf_counter() - started) * 1000)
+            phase.record((time.perf_counter() - started) * 1000, name)
 
     started = time.perf_counter()
     with ThreadPoolExecutor(sessions) as pool:
@@ -344,6 +357,11 @@ def table(phases: list[Phase], check: dict) -> str:
             f"{row['throughput_per_second'] or 0:>7.1f} "
             f"{row['median_ms'] or 0:>8.1f} {row['p95_ms'] or 0:>8.1f} {row['max_ms'] or 0:>8.1f} {row['errors']:>6}"
         )
+        for kind, figures in row["by_kind"].items():
+            lines.append(
+                f"    {kind:<54} {figures['operations']:>6} {'':>8} {'':>7} {figures['median_ms']:>8.1f} "
+                f"{figures['p95_ms']:>8.1f} {figures['max_ms']:>8.1f}"
+            )
         for message, count in row["first_errors"]:
             lines.append(f"    {count} x {message}")
     lines.append(
