@@ -31,16 +31,49 @@ import bcrypt
 from sqlalchemy import Engine, func, insert, select
 from sqlalchemy.orm import Session
 
+from bench.vocabulary import (
+    AGENDA_SHAPE,
+    AGENDA_TEXTS,
+    COMMENT_COUNT_WEIGHTS,
+    COMMENT_KIND_WEIGHTS,
+    COMMENT_SENTENCES,
+    GROUPS,
+    KIND_WEIGHTS,
+    LEADS,
+    NAME_ENDS,
+    NAME_STARTS,
+    REGIONS,
+    SENTENCES,
+    SERVICE_KINDS,
+    SESSION_PLACES,
+    SESSION_TOPICS,
+    STAGE_PATH,
+    STAGE_WEIGHTS_CURRENT,
+    STAGE_WEIGHTS_PAST,
+    STAGE_WEIGHTS_RECENT,
+    STATUS_WEIGHTS,
+    SUBJECTS,
+    VERBS_BARRIER,
+    VERBS_ENABLER,
+    VERBS_INSIGHT,
+    WALL_KIND_WEIGHTS,
+    WALL_SENTENCES,
+    WALL_STATUS_WEIGHTS,
+)
 from ctdash.db import bump_revision, make_engine, migrate, session_scope
 from ctdash.findings import EVIDENCE_TYPES
+from ctdash.meetings import CHARTS, JOIN_ALPHABET, JOIN_CODE_LENGTH
 from ctdash.models import (
+    AgendaItem,
+    AgendaKind,
     Attachment,
     AttachmentBlob,
+    AuditEvent,
     Comment,
-    CommentKind,
     Finding,
     FindingKind,
     FindingStatus,
+    Meeting,
     Partner,
     PartnerRole,
     PartnerRoleKind,
@@ -50,6 +83,9 @@ from ctdash.models import (
     Theme,
     User,
     Visibility,
+    WallJoin,
+    WallPost,
+    WallPostStatus,
     finding_themes,
     project_themes,
 )
@@ -58,116 +94,10 @@ from ctdash.seed import seed as seed_real_data
 SLUG_PREFIX = "bench-"
 NAME_PREFIX = "Example: "
 BATCH = 2000
+MB = 1024 * 1024
 # Timestamps are anchored to a fixed day, not "now", so the same seed gives the same rows.
 ANCHOR = dt.datetime(2026, 11, 1, 12, 0, tzinfo=dt.UTC)
 CYCLES = [f"{year}-{(year + 1) % 100:02d}" for year in range(2018, 2027)]  # 2018-19 .. 2026-27
-
-# Regions with a rough centre and spread, so generated services land inland in their own region.
-REGIONS = {
-    "North East": (54.85, -1.75, 0.3),
-    "North West": (53.75, -2.55, 0.35),
-    "Yorkshire and the Humber": (53.85, -1.35, 0.35),
-    "East Midlands": (52.95, -1.05, 0.35),
-    "West Midlands": (52.45, -2.1, 0.35),
-    "East of England": (52.25, 0.35, 0.35),
-    "London": (51.5, -0.12, 0.1),
-    "South East": (51.2, -0.7, 0.3),
-    "South West": (50.85, -3.25, 0.35),
-}
-# Invented syllables: the place names they make are fictional, and every name also carries a number.
-NAME_STARTS = ["Ash", "Brack", "Cold", "Dun", "Elder", "Fen", "Glim", "Hazel", "Ivy", "Kest", "Lark", "Moss"]
-NAME_STARTS += ["Nether", "Oak", "Pell", "Quill", "Rook", "Sallow", "Thorn", "Umber", "Vale", "Wren", "Yarrow"]
-NAME_ENDS = ["barrow", "combe", "dene", "fold", "garth", "holme", "ley", "mere", "shaw", "stead", "thwaite", "wick"]
-SERVICE_KINDS = ["Music Hub", "Music Service", "Music Education Hub", "Music Trust", "Music Partnership"]
-LEADS = ["County Council", "Music Trust", "Education Partnership", "Arts Charity", "Borough Council"]
-
-STAGE_WEIGHTS_PAST = {  # cycles already over: mostly complete
-    ProjectStage.COMPLETE: 70,
-    ProjectStage.SHARING: 15,
-    ProjectStage.PAUSED: 8,
-    ProjectStage.ANALYSIS: 7,
-}
-STAGE_WEIGHTS_RECENT = {  # the cycle just ended
-    ProjectStage.COMPLETE: 30,
-    ProjectStage.SHARING: 30,
-    ProjectStage.ANALYSIS: 25,
-    ProjectStage.PAUSED: 10,
-    ProjectStage.DATA_COLLECTION: 5,
-}
-STAGE_WEIGHTS_CURRENT = {  # the cycle under way
-    ProjectStage.PROPOSED: 15,
-    ProjectStage.PLANNING: 25,
-    ProjectStage.DATA_COLLECTION: 35,
-    ProjectStage.ANALYSIS: 15,
-    ProjectStage.PAUSED: 10,
-}
-KIND_WEIGHTS = {FindingKind.BARRIER: 40, FindingKind.ENABLER: 35, FindingKind.INSIGHT: 25}
-STATUS_WEIGHTS = {
-    FindingStatus.PUBLISHED: 55,
-    FindingStatus.DRAFT: 20,
-    FindingStatus.SUBMITTED: 15,
-    FindingStatus.RETURNED: 10,
-}
-# Comments per non-draft finding; drafts get none, so the overall mean is about 2.
-COMMENT_COUNT_WEIGHTS = {0: 18, 1: 18, 2: 20, 3: 18, 4: 12, 5: 8, 6: 4, 8: 2}
-COMMENT_KIND_WEIGHTS = {CommentKind.SUPPORT: 55, CommentKind.QUESTION: 25, CommentKind.CHALLENGE: 20}
-
-SUBJECTS = [
-    "whole-class tuition",
-    "area ensembles",
-    "the loan instrument scheme",
-    "remission forms",
-    "rural schools",
-    "special schools",
-    "youth panels",
-    "tutor training",
-    "first-access lessons",
-    "holiday courses",
-    "shared transport",
-    "the band programme",
-    "singing strategy",
-    "music technology clubs",
-    "partnership schools",
-    "progression routes",
-]
-GROUPS = [
-    "pupils eligible for free school meals",
-    "young carers",
-    "children in care",
-    "pupils with SEND",
-    "families new to the area",
-    "girls in music technology",
-    "young people from Black and Asian communities",
-    "pupils in small rural schools",
-    "older teenagers",
-    "families who do not speak English at home",
-]
-VERBS_ENABLER = ["helps", "keeps", "brings back", "encourages", "opens the door for", "works for"]
-VERBS_BARRIER = ["puts off", "shuts out", "loses", "does not reach", "costs too much for", "confuses"]
-VERBS_INSIGHT = ["matters more than we thought for", "looks different for", "is understood differently by"]
-SENTENCES = [
-    "In {n} of the schools we worked with, {group} were {change} after changes to {subject}.",
-    "Interviews with {n} families suggest that {subject} {verb} {group} more than the timetable does.",
-    "Tutors reported that {group} responded best when {subject} was planned with the class teacher.",
-    "Attendance records over {n} weeks show a clear difference once {subject} was offered locally.",
-    "Young people on the panel said {subject} felt like it was meant for someone else.",
-    "The evidence is early and based on a small sample, so we are repeating it in the next cycle.",
-    "Costs were the reason most often given, followed by transport and the time of day.",
-    "Where a named member of staff followed up, {group} were much more likely to carry on.",
-    "Families valued being asked; several said it was the first time anyone had.",
-    "We would like the working group's view on whether the pattern holds in urban areas too.",
-]
-COMMENT_SENTENCES = [
-    "We saw something similar in our area.",
-    "How many pupils is this based on?",
-    "It would help to know the sample size and the time of year.",
-    "Great to see this written up; we are trying the same thing next term.",
-    "Did you ask the young people themselves, or only their parents?",
-    "Was attendance the right measure? Retention after a term might tell more.",
-    "This matches what our tutors have been saying for a while.",
-    "Could you share the interview questions?",
-    "Our experience was different: transport was the main barrier, not cost.",
-]
 
 
 @dataclass(frozen=True)
@@ -179,11 +109,18 @@ class GenerateReport:
     comments: int
     attachments: int
     seconds: float
+    history: int = 0  # audit rows on the projects' histories
+    sessions: int = 0
+    agenda_items: int = 0
+    wall_posts: int = 0
+    large_attachments: int = 0
 
     def __str__(self) -> str:
         return (
-            f"{self.services} services, {self.users} users, {self.projects} projects, {self.findings} findings, "
-            f"{self.comments} comments, {self.attachments} attachments in {self.seconds:.1f} s"
+            f"{self.services} services, {self.users} users, {self.projects} projects "
+            f"({self.history} history lines), {self.findings} findings, {self.comments} comments, "
+            f"{self.attachments} attachments ({self.large_attachments} of 1 MB or more), {self.sessions} sessions "
+            f"({self.agenda_items} agenda items, {self.wall_posts} wall posts) in {self.seconds:.1f} s"
         )
 
 
@@ -295,6 +232,206 @@ def _between(rng: random.Random, start: dt.datetime, end: dt.datetime) -> dt.dat
     return start + dt.timedelta(seconds=rng.randint(0, seconds))
 
 
+def _project_history(
+    rng: random.Random, projects: Iterable[tuple[int, dict]], staff: list[tuple[int, str]]
+) -> Iterator[dict]:
+    """Audit rows as ``ctdash.projects`` writes them: the project's creation, then each stage it moved through."""
+    for project_id, row in projects:
+        title, stage, created, updated = row["title"], row["stage"], row["created_at"], row["updated_at"]
+        if stage in STAGE_PATH:
+            path = STAGE_PATH[: STAGE_PATH.index(stage) + 1]
+        else:  # paused somewhere along the way
+            path = [*STAGE_PATH[: rng.randint(1, len(STAGE_PATH) - 1)], stage]
+        times = sorted(_between(rng, created, max(created, updated)) for _ in path[1:])
+        actor_id, actor = rng.choice(staff)
+        yield _audit_row(
+            created,
+            actor_id,
+            actor,
+            "project_created",
+            project_id,
+            f"{title}: created in {row['cycle']} at stage {path[0].value}",
+        )
+        for before, after, at in zip(path, path[1:], times, strict=False):
+            actor_id, actor = rng.choice(staff)
+            yield _audit_row(
+                at,
+                actor_id,
+                actor,
+                "project_stage_changed",
+                project_id,
+                f"{title}: stage: {before.value} -> {after.value}",
+            )
+
+
+def _audit_row(at: dt.datetime, actor_id: int, actor: str, action: str, project_id: int, summary: str) -> dict:
+    return {
+        "at": at,
+        "actor_id": actor_id,
+        "actor": actor,
+        "action": action,
+        "entity_type": "project",
+        "entity_id": project_id,
+        "summary": summary,
+    }
+
+
+def _csv_of_size(rng: random.Random, size: int) -> bytes:
+    """A CSV table of about ``size`` bytes (a class register's shape), different for every call."""
+    lines = ["school,pupil,week,attended,instrument\n"]
+    length = len(lines[0])
+    instruments = ["violin", "cornet", "clarinet", "drums", "voice", "ukulele", "keyboard"]
+    while length < size:
+        line = (
+            f"{rng.choice(NAME_STARTS)} school {rng.randint(1, 99)},pupil-{rng.randint(1, 99999):05d},"
+            f"{rng.randint(1, 39)},{rng.choice(['yes', 'no'])},{rng.choice(instruments)}\n"
+        )
+        lines.append(line)
+        length += len(line)
+    return "".join(lines).encode()
+
+
+def _large_attachments(
+    session: Session,
+    rng: random.Random,
+    finding_ids: list[int],
+    user_ids: list[int],
+    *,
+    count: int,
+    max_mb: float,
+) -> int:
+    """``count`` CSV attachments of 1 MB up to ``max_mb``, one statement each so no batch holds them all."""
+    connection = session.connection()
+    low = min(1.0, max_mb)
+    for number in range(1, count + 1):
+        megabytes = low + (max_mb - low) * (number - 1) / max(1, count - 1)
+        # Whole lines, at least 1 MB (``low``) and never over ``max_mb``: a line is under 100 bytes.
+        data = _csv_of_size(rng, max(int(low * MB), int(megabytes * MB) - 100))
+        name = f"example-register-{number:03d}.csv"
+        attachment_id = connection.execute(
+            insert(Attachment).returning(Attachment.id),
+            {
+                "finding_id": rng.choice(finding_ids),
+                "filename": name,
+                "original_name": name,
+                "content_type": "text/csv",
+                "size_bytes": len(data),
+                "sha256": hashlib.sha256(data).hexdigest(),
+                "uploaded_by_id": rng.choice(user_ids),
+                "is_example": True,
+                "created_at": ANCHOR - dt.timedelta(days=rng.randint(0, 2000)),
+            },
+        ).scalar_one()
+        connection.execute(insert(AttachmentBlob.__table__), {"attachment_id": attachment_id, "data": data})
+    return count
+
+
+def _join_code(rng: random.Random, taken: set[str]) -> str:
+    while True:
+        code = "".join(rng.choice(JOIN_ALPHABET) for _ in range(JOIN_CODE_LENGTH))
+        if code not in taken:
+            taken.add(code)
+            return code
+
+
+def _meetings(
+    session: Session,
+    rng: random.Random,
+    count: int,
+    public_ids: list[int],
+    partner_ids: list[int],
+    theme_ids: list[int],
+    staff: list[tuple[int, str]],
+    user_ids: list[int],
+) -> tuple[int, int, int]:
+    """Sessions over the last five years (a few still to come), their agendas and, once held, their walls.
+
+    Rows shaped as ``ctdash.meetings`` and ``ctdash.wall`` make them; returns (sessions, items, posts).
+    """
+    taken = set(session.scalars(select(Meeting.join_code)))
+    meeting_rows, shapes = [], []
+    for number in range(1, count + 1):
+        held_on = (ANCHOR + dt.timedelta(days=rng.randint(-5 * 365, 90))).date()
+        created = min(ANCHOR, dt.datetime.combine(held_on, dt.time(9), tzinfo=dt.UTC) - dt.timedelta(days=21))
+        anonymous = rng.random() < 0.5
+        meeting_rows.append(
+            {
+                "title": f"{rng.choice(SESSION_TOPICS)} {number:03d} (example)",
+                "held_on": held_on,
+                "place": rng.choice(SESSION_PLACES),
+                "description": "A generated session for benchmarks (example).",
+                "join_code": _join_code(rng, taken),
+                "wall_open": False,
+                "anonymous_posts": anonymous,
+                "public_only": rng.random() < 0.2,
+                "created_by_id": rng.choice(staff)[0],
+                "is_example": True,
+                "created_at": created,
+                "updated_at": created,
+                "version": 1,
+            }
+        )
+        shapes.append((held_on, anonymous, AGENDA_SHAPE[: rng.randint(4, len(AGENDA_SHAPE))]))
+    meeting_ids = _insert_returning_ids(session, Meeting, meeting_rows)
+    item_rows, post_rows, join_rows = [], [], []
+    charts = sorted(CHARTS)
+    for meeting_id, (held_on, anonymous, shape) in zip(meeting_ids, shapes, strict=True):
+        for position, kind in enumerate(shape):  # from 0, as ctdash.meetings numbers them
+            item_rows.append(
+                {
+                    "meeting_id": meeting_id,
+                    "position": position,
+                    "kind": AgendaKind(kind),
+                    "title": rng.choice(AGENDA_TEXTS) if kind == "text" else None,
+                    "body": "Points to discuss, written for the benchmark (example)." if kind == "text" else None,
+                    "finding_id": rng.choice(public_ids) if kind == "finding" and public_ids else None,
+                    "partner_id": rng.choice(partner_ids) if kind == "partner" else None,
+                    "chart": rng.choice(charts) if kind == "chart" else None,
+                }
+            )
+        if held_on > ANCHOR.date():
+            continue  # not held yet: no wall
+        start = dt.datetime.combine(held_on, dt.time(10), tzinfo=dt.UTC)
+        devices = [hashlib.sha256(f"bench-device-{meeting_id}-{n}".encode()).hexdigest() for n in range(60)]
+        joined = devices[: rng.randint(5, 60)]
+        join_rows.extend({"meeting_id": meeting_id, "device": device, "joined_at": start} for device in joined)
+        for _ in range(rng.randint(0, 3 * len(joined) // 2) if "wall" in shape else 0):
+            device = rng.choice(joined)
+            status = _weighted(rng, WALL_STATUS_WEIGHTS)
+            signed_in = not anonymous or rng.random() < 0.4
+            if signed_in and status == WallPostStatus.PENDING:
+                status = WallPostStatus.SHOWN  # only an anonymous post waits for a facilitator
+            moderated = status == WallPostStatus.HIDDEN or (not signed_in and status == WallPostStatus.SHOWN)
+            at = start + dt.timedelta(seconds=rng.randint(0, 5400))
+            post_rows.append(
+                {
+                    "meeting_id": meeting_id,
+                    "kind": _weighted(rng, WALL_KIND_WEIGHTS),
+                    "body": rng.choice(WALL_SENTENCES)
+                    .format(
+                        subject=rng.choice(SUBJECTS),
+                        verb=rng.choice(VERBS_ENABLER + VERBS_BARRIER),
+                        group=rng.choice(GROUPS),
+                    )
+                    .capitalize()[:400],
+                    "theme_id": rng.choice(theme_ids) if rng.random() < 0.7 else None,
+                    "partner_id": rng.choice(partner_ids) if rng.random() < 0.5 else None,
+                    "author_id": rng.choice(user_ids) if signed_in else None,
+                    "device": device,
+                    "status": status,
+                    "post_token": f"{rng.getrandbits(128):032x}",
+                    "created_at": at,
+                    "moderated_at": at + dt.timedelta(minutes=2) if moderated else None,
+                    "moderated_by_id": rng.choice(staff)[0] if moderated else None,
+                    "finding_id": None,
+                }
+            )
+    _insert(session, AgendaItem.__table__, item_rows)
+    _insert(session, WallJoin.__table__, join_rows)
+    _insert(session, WallPost.__table__, post_rows)
+    return len(meeting_ids), len(item_rows), len(post_rows)
+
+
 def generate(
     engine: Engine,
     *,
@@ -302,9 +439,17 @@ def generate(
     projects: int = 1500,
     findings: int = 10000,
     attachments: int | None = None,
+    large_attachments: int = 0,
+    max_attachment_mb: float = 10,
+    sessions: int | None = None,
     seed: int = 1,
 ) -> GenerateReport:
-    """Migrate, seed and fill ``engine``'s database with a generated dataset; refuse if one is there."""
+    """Migrate, seed and fill ``engine``'s database with a generated dataset; refuse if one is there.
+
+    ``attachments`` small files (default 3% of findings) and ``large_attachments`` more, of sizes
+    spread evenly from 1 MB to ``max_attachment_mb``; ``sessions`` working-group sessions (default one
+    per 25 projects, at least 4) with their agendas and walls; every project gets its stage history.
+    """
     started = time.perf_counter()
     rng = random.Random(seed)
     attachments = max(50, findings * 3 // 100) if attachments is None else attachments
@@ -395,6 +540,11 @@ def generate(
                 }
             )
         user_ids = _insert_returning_ids(session, User, user_rows)
+        staff = [  # facilitators and admins: who moves projects and runs sessions
+            (user_id, row["display_name"])
+            for user_id, row in zip(user_ids, user_rows, strict=True)
+            if row["role"] != Role.MEMBER
+        ]
         users_by_partner: dict[int, list[int]] = {}
         for user_id, partner_id in zip(user_ids, user_partner, strict=True):
             if partner_id is not None:
@@ -427,6 +577,9 @@ def generate(
             )
             project_cycle.append((partner_id, cycle))
         project_ids = _insert_returning_ids(session, Project, project_rows)
+        history_count = _insert(
+            session, AuditEvent.__table__, _project_history(rng, zip(project_ids, project_rows, strict=True), staff)
+        )
         del project_rows
         _insert(
             session,
@@ -442,6 +595,7 @@ def generate(
         # with themes and comments.
         all_user_ids = user_ids
         finding_ids: list[int] = []
+        public_ids: list[int] = []  # published and public: what a session's agenda shows
         comment_count = 0
         for chunk_start in range(0, findings, BATCH * 5):
             chunk = range(chunk_start, min(findings, chunk_start + BATCH * 5))
@@ -487,7 +641,7 @@ def generate(
                         "version": 1,
                     }
                 )
-                meta.append((status, updated))
+                meta.append((status, updated, published and visibility == Visibility.PUBLIC))
             ids = _insert_returning_ids(session, Finding, rows)
             finding_ids.extend(ids)
             del rows
@@ -501,7 +655,8 @@ def generate(
                 ),
             )
             comment_rows = []
-            for finding_id, (status, updated) in zip(ids, meta, strict=True):
+            public_ids.extend(finding_id for finding_id, (*_, public) in zip(ids, meta, strict=True) if public)
+            for finding_id, (status, updated, _public) in zip(ids, meta, strict=True):
                 if status == FindingStatus.DRAFT:
                     continue
                 for _ in range(_weighted(rng, COMMENT_COUNT_WEIGHTS)):
@@ -556,6 +711,11 @@ def generate(
                 for attachment_id, data in zip(attachment_ids, blobs, strict=True)
             ),
         )
+        large_count = _large_attachments(
+            session, rng, finding_ids, all_user_ids, count=large_attachments, max_mb=max_attachment_mb
+        )
+        sessions = max(4, projects // 25) if sessions is None else sessions
+        meeting_counts = _meetings(session, rng, sessions, public_ids, partner_ids, theme_ids, staff, user_ids)
         bump_revision(session)  # bulk inserts skip the flush hook that counts writes
 
     if engine.dialect.name == "postgresql":
@@ -570,7 +730,12 @@ def generate(
         projects=len(project_ids),
         findings=len(finding_ids),
         comments=comment_count,
-        attachments=len(attachment_ids),
+        attachments=len(attachment_ids) + large_count,
+        history=history_count,
+        sessions=meeting_counts[0],
+        agenda_items=meeting_counts[1],
+        wall_posts=meeting_counts[2],
+        large_attachments=large_count,
         seconds=time.perf_counter() - started,
     )
 
@@ -582,6 +747,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--projects", type=int, default=1500)
     parser.add_argument("--findings", type=int, default=10000)
     parser.add_argument("--attachments", type=int, default=None, help="default: 3%% of findings, at least 50")
+    parser.add_argument(
+        "--large-attachments", type=int, default=0, help="this many more, of 1 MB up to --max-attachment-mb"
+    )
+    parser.add_argument("--max-attachment-mb", type=float, default=10)
+    parser.add_argument("--sessions", type=int, default=None, help="default: one per 25 projects, at least 4")
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)
     engine = make_engine(args.url)
@@ -592,6 +762,9 @@ def main(argv: list[str] | None = None) -> int:
             projects=args.projects,
             findings=args.findings,
             attachments=args.attachments,
+            large_attachments=args.large_attachments,
+            max_attachment_mb=args.max_attachment_mb,
+            sessions=args.sessions,
             seed=args.seed,
         )
     except AlreadyGenerated as error:
