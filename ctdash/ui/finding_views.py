@@ -293,16 +293,21 @@ def my_findings(rows: list[findings.MyFinding]) -> None:
                 st.markdown(f":material/edit: [Carry on with this draft]({share_url(row.id)})")
 
 
+QUEUE_STEP = 50  # findings the review queue draws at a time: the longest waiting first, then more on request
+QUEUE_SHOWN = "review_queue_shown"
+
+
 def review_queue(items: list[findings.QueueItem]) -> None:
     """Submitted findings, the longest waiting first, each opening its page to publish or return."""
     count = len(items)
+    shown = st.session_state.setdefault(QUEUE_SHOWN, QUEUE_STEP)
     st.caption(
         f"{count} finding{'s' if count != 1 else ''} waiting for review, the longest waiting first. "
         "Open one to read it in full, then publish it or return it to its author with a reason."
         if count
         else "No finding is waiting for review."
     )
-    for item in items:
+    for item in items[:shown]:
         with st.container(border=True, key=f"queue_{item.id}"):
             st.markdown(f"**{finding_link(item.id, item.title)}** {KIND_BADGES.get(item.kind, label(item.kind))}")
             who = [item.reference, plain(item.partner)]
@@ -316,3 +321,11 @@ def review_queue(items: list[findings.QueueItem]) -> None:
             if item.attachments:
                 details.append(f"{item.attachments} file{'s' if item.attachments != 1 else ''}")
             st.markdown(" · ".join(who) + "  \n:small[:gray[" + " · ".join(details) + "]]")
+    if count > shown:
+        st.caption(f"Showing the {shown} longest waiting of {count}.")
+        more = min(QUEUE_STEP, count - shown)
+        st.button(f"Show {more} more", key="review_queue_more", on_click=_show_more, icon=":material/expand_more:")
+
+
+def _show_more() -> None:
+    st.session_state[QUEUE_SHOWN] = st.session_state.get(QUEUE_SHOWN, QUEUE_STEP) + QUEUE_STEP

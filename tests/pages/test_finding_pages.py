@@ -11,7 +11,7 @@ from ctdash import findings
 from ctdash.findings import NewAttachment
 from ctdash.models import Finding, FindingStatus, Partner
 from ctdash.seed import seed
-from tests.factories import finding_fields, finding_version, make_project, make_user, viewer_for
+from tests.factories import finding_fields, finding_version, make_finding, make_project, make_user, viewer_for
 from tests.pages.conftest import shown, signed_in_as
 from tests.samples import pdf_document, picture
 
@@ -294,6 +294,26 @@ def test_the_review_queue_lists_the_longest_waiting_first(app_database, open_app
     assert f"finding?id={work['older']}" in text
     assert "Waiting for 9 days" in text and "2 files" in text
     assert "Public finding" not in text and "Draft notes" not in text
+
+
+def test_a_long_review_queue_draws_fifty_at_a_time(app_database, open_app, database, monkeypatch):
+    from ctdash.ui import finding_views
+
+    monkeypatch.setattr(finding_views, "QUEUE_STEP", 2)
+    with database() as session:
+        seed(session)
+        hull = session.scalars(select(Partner).where(Partner.slug == "hull")).one()
+        make_user(session, role="facilitator", username="fay")
+        for number in range(5):
+            make_finding(session, hull, title=f"Queued finding {number} (test data)", status=FindingStatus.SUBMITTED)
+    at = _as(open_app, "fay").switch_page("pages/review.py").run()
+    assert "5 findings waiting for review" in shown(at.caption[0].value)
+    assert _texts(at).count("Queued finding") == 2
+    assert "Showing the 2 longest waiting of 5." in shown(at.caption[1].value)
+    at.button(key="review_queue_more").click().run()
+    at.button(key="review_queue_more").click().run()
+    assert _texts(at).count("Queued finding") == 5
+    assert "review_queue_more" not in [button.key for button in at.button]
 
 
 def test_members_are_refused_the_review_queue(app_database, open_app, work):
