@@ -41,3 +41,14 @@ def literal(text: str) -> str:
 def label(value: str) -> str:
     """An enum value as a heading word: 'data collection' -> 'Data collection'."""
     return value.replace("_", " ").capitalize()
+
+
+def link_id(text: str | None) -> int | None:
+    """The row id a link's ``?id=`` names: 1 to 9 ASCII digits; None for anything else.
+
+    ``int()`` alone takes "²"-like digits it then cannot read, other scripts' digits, spaces and ids too
+    large for SQLite's or PostgreSQL's integers (an overflow error instead of "not found").
+    """
+    if text is None or not (0 < len(text) < 10 and text.isascii() and text.isdigit()):
+        return None
+    return int(text)

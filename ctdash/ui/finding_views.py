@@ -13,7 +13,7 @@ from PIL import Image
 
 from ctdash import clock, findings, markup, permissions, ui
 from ctdash.attachments import decode_text
-from ctdash.format import label, local_time, plain
+from ctdash.format import label, link_id, local_time, plain
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES, STATUS_BADGES, VISIBILITY_BADGES
 from ctdash.ui.forms import EditForm
 from ctdash.viewer import Viewer
@@ -42,11 +42,7 @@ def finding_link(finding_id, title: str) -> str:
 
 def finding_from_url() -> int | None:
     """The finding named by ``?id=``, or None when the link names none."""
-    raw = st.query_params.get("id")
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
+    return link_id(st.query_params.get("id"))
 
 
 def badges(*, kind: str | None, status: str, visibility: str | None = None, is_example: bool = False) -> str:

@@ -17,7 +17,7 @@ import streamlit as st
 
 from ctdash import meetings, ui
 from ctdash.errors import Conflict, NotFound
-from ctdash.format import literal, plain
+from ctdash.format import link_id, literal, plain
 from ctdash.models import AgendaKind
 from ctdash.ui.components import EXAMPLE_BADGE
 from ctdash.ui.forms import SEEN, EditForm
@@ -62,11 +62,7 @@ def wall_url(join_code: str) -> str:
 
 def meeting_from_url() -> int | None:
     """The session named by ``?id=``; None when it is missing or malformed."""
-    raw = st.query_params.get("id")
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
+    return link_id(st.query_params.get("id"))
 
 
 def _when(day: dt.date) -> str:

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import export, partners, permissions
-from ctdash.format import label, local_time, plain
+from ctdash.format import label, link_id, local_time, plain
 from ctdash.models import PartnerRoleKind
 from ctdash.ui import finding_views, partner_map, project_views
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
@@ -91,10 +91,7 @@ def partner_from_url(known: frozenset[int], rows: pd.DataFrame) -> int | None:  
     forged or unknown id gets a notice and a picker of the current services in ``rows``."""
     raw = st.query_params.get("id")
     if raw is not None:
-        try:
-            partner_id = int(raw)
-        except ValueError:
-            partner_id = None
+        partner_id = link_id(raw)
         if partner_id in known:
             return partner_id
     st.title("Partner profile")
