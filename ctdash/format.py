@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from ctdash.config import get_settings
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@])")
+_HEADING_SPECIALS = re.compile(r"([\\`*_\[\]<>~$|])")
+_BLOCK_START = re.compile(r"^(\d+(?=[.)])|)([-+#>=]|(?<=\d)[.)])")  # "1. ", "2) ", "- ", "> ", "# "
 
 
 def local_time(value: dt.datetime | None, *, with_time: bool = False) -> str:
@@ -27,6 +29,17 @@ def plain(text: str) -> str:
     escapes are read); ``literal`` shows text that must not be one.
     """
     return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+
+
+def heading(text: str) -> str:
+    """User text as a page title (st.title reads markdown): no link, picture, HTML, formatting or colour.
+
+    Lighter than ``plain``: parentheses, full stops and hyphens are left alone inside the text, so a
+    heading reads as typed; one that starts like a list, quotation or heading ("1. ", "- ", "> ") has
+    that mark escaped. A bare web address is still a link, as with ``plain``.
+    """
+    escaped = _HEADING_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+    return _BLOCK_START.sub(r"\1\\\2", escaped)
 
 
 def literal(text: str) -> str:

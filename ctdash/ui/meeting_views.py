@@ -17,7 +17,7 @@ import streamlit as st
 
 from ctdash import meetings, ui
 from ctdash.errors import Conflict, NotFound
-from ctdash.format import link_id, literal, plain
+from ctdash.format import heading, link_id, literal, plain
 from ctdash.models import AgendaKind
 from ctdash.ui.components import EXAMPLE_BADGE
 from ctdash.ui.forms import SEEN, EditForm
@@ -180,7 +180,7 @@ def _card(summary: meetings.MeetingSummary, *, may_run: bool) -> DuplicateReques
 
 
 def show_header(detail: meetings.MeetingDetail) -> None:
-    st.title(detail.title)
+    st.title(heading(detail.title))
     facts = [_when(detail.held_on)]
     if detail.place:
         facts.append(literal(detail.place) if "://" in detail.place else plain(detail.place))
