@@ -10,9 +10,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from ctdash import audit, meetings
+from ctdash import audit, meetings, wall
 from ctdash.format import heading
-from ctdash.models import AuditEvent, FindingStatus, Meeting, Partner, User, Visibility
+from ctdash.models import AuditEvent, FindingStatus, Meeting, Partner, User, Visibility, WallPost
 from tests.factories import make_finding, make_meeting, make_project, make_user, viewer_for
 from tests.pages.conftest import shown, signed_in_as
 
@@ -129,3 +129,49 @@ def test_hostile_session_place_description_and_text_slide_show_as_text(app_datab
         assert not re.search(r"(?<!\\)<[a-z]", block), block
     assert not [block for block in at.markdown if block.allow_html]
     assert _audit_rows(database) == before
+
+
+def test_hostile_wall_posts_show_as_escaped_text_on_the_board(app_database, open_app, database, records):
+    with database() as session:
+        meeting = session.get(Meeting, records["html"]["session"])
+        meeting.wall_open, code = True, meeting.join_code
+        kit = viewer_for(session.scalars(select(User).where(User.username == "kit")).one())
+        bodies = ["<script>alert(1)</script> buses", "[Free loans](javascript:alert(1)) help", "<img src=x onerror=1>"]
+        for number, body in enumerate(bodies):
+            wall.post(
+                session,
+                code,
+                viewer=kit,
+                device="kit-device-token",
+                post_token=f"hostile-post-{number:04d}",
+                kind="barrier",
+                body=body,
+            )
+    before = _audit_rows(database), _posts(database)
+    at = _visit(open_app, "pages/wall.py", "fay", s=code)
+    assert not at.exception
+    board = "\n".join(block.proto.body for block in at.get("html"))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; buses" in board and "&lt;img src=x onerror=1&gt;" in board
+    assert "<script" not in board and "<img" not in board and "href" not in board
+    for block in at.markdown:
+        assert not re.search(r"(?<!\\)<[a-z]", block.value) and "](" not in block.value.replace("\\](", "")
+    assert (_audit_rows(database), _posts(database)) == before
+
+
+def test_hostile_partner_profile_text_shows_as_text(app_database, open_app, database, records):
+    typed = "<iframe src=https://tracker.example></iframe> [Our site](javascript:alert(1)) **bold**"
+    with database() as session:
+        cornwall = session.scalars(select(Partner).where(Partner.slug == "cornwall")).one()
+        cornwall.profile_text, partner_id = typed, cornwall.id
+    before = _audit_rows(database)
+    at = _visit(open_app, "pages/partner.py", None, id=partner_id)
+    assert not at.exception
+    [block] = [block.value for block in at.markdown if "Our site" in block.value]
+    assert shown(block) == typed
+    assert not ACTIVE.search(block) and "](" not in block.replace("\\](", "")
+    assert _audit_rows(database) == before
+
+
+def _posts(database) -> int:
+    with database() as session:
+        return session.scalar(select(func.count()).select_from(WallPost))
