@@ -43,16 +43,18 @@ MALFORMED = {
 }
 
 
-def _texts(node) -> list[str]:
+def _texts(node, skip: frozenset[str] = frozenset()) -> list[str]:
     """Every element's protobuf as text, the whole tree: what the browser would be sent."""
+    if getattr(node, "type", None) in skip:
+        return []
     found = [str(node.proto)] if getattr(node, "proto", None) is not None else []
     for child in getattr(node, "children", {}).values():
-        found.extend(_texts(child))
+        found.extend(_texts(child, skip))
     return found
 
 
-def _page_text(at) -> str:
-    return "\n".join(_texts(at._tree))
+def _page_text(at, skip: frozenset[str] = frozenset()) -> str:
+    return "\n".join(_texts(at._tree, skip))
 
 
 def _state(database) -> tuple:
@@ -100,7 +102,7 @@ def hidden(database):
         }
 
 
-def _visit(open_app, page: str, who: str | None, **query):
+def _visit(open_app, page: str, who: str | None, /, **query):
     at = open_app()
     if who:
         signed_in_as(at, who).run()
@@ -198,4 +200,39 @@ def test_hostile_repeated_id_reads_one_finding_the_viewer_may_see(app_database, 
     before = _state(database)
     at = _visit(open_app, "pages/finding.py", None, id=[str(hidden["group"]), str(hidden["draft"])])
     _assert_calm(at)
+    assert _state(database) == before
+
+
+LIBRARY_LINKS = {
+    "search-for-a-draft": {"q": SECRETS[0]},
+    "search-for-a-group-finding": {"q": SECRETS[1]},
+    "facet-of-a-drafts-service": {"partner": "cambridgeshire", "kind": "insight"},
+    "unknown-facet-values": {"theme": "<script>alert(1)</script>", "kind": "secret", "sort": "'; DROP TABLE x"},
+    "huge-page": {"page": "9" * 40, "view": "Charts"},
+    "repeated-and-unknown": {"kind": ["insight", "insight", "nonsense"], "debug": "1", "id": "-1"},
+}
+
+
+@pytest.mark.parametrize("query", LIBRARY_LINKS.values(), ids=LIBRARY_LINKS.keys())
+def test_hostile_library_link_shows_only_published_public_findings(app_database, open_app, database, hidden, query):
+    before = _state(database)
+    at = _visit(open_app, "pages/library.py", None, **query)
+    _assert_calm(at, hide=tuple(secret for secret in SECRETS if secret not in query.values()))
+    shown_apart_from_the_search_box = _page_text(at, skip=frozenset({"text_input"}))
+    assert not [secret for secret in SECRETS if secret in shown_apart_from_the_search_box]
+    assert _state(database) == before
+
+
+@pytest.mark.parametrize(
+    ("who", "cycle"), [(None, "2026-27"), ("kit", "2026-27"), ("fay", "<script>"), ("fay", "9" * 40)]
+)
+def test_hostile_report_link_is_for_staff_and_ignores_a_forged_cycle(
+    app_database, open_app, database, hidden, who, cycle
+):
+    before = _state(database)
+    at = _visit(open_app, "pages/report.py", who, cycle=cycle)
+    text = _assert_calm(at)
+    assert cycle not in text
+    if who != "fay":
+        assert not at.get("download_button"), "no report for anyone but facilitators and administrators"
     assert _state(database) == before
