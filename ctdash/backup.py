@@ -50,7 +50,7 @@ def backup(engine: Engine, target: Path) -> Copy:
     """Copy the live SQLite database to ``target`` (a new file), checked and owner-only."""
     live = _live_file(engine)
     target = Path(target)
-    if target.exists():
+    if target.exists() or target.is_symlink():  # a dangling link too: a backup is always a new file
         raise InvalidInput(f"{target} already exists: choose a new file name, so no earlier backup is overwritten.")
     if not target.parent.is_dir():
         raise InvalidInput(f"The folder {target.parent} does not exist: create it or choose another place.")

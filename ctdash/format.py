@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from ctdash.config import get_settings
 
 _MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:@])")
+_HEADING_SPECIALS = re.compile(r"([\\`*_\[\]<>~$|])")
+_BLOCK_START = re.compile(r"^(\d+(?=[.)])|)([-+#>=]|(?<=\d)[.)])")  # "1. ", "2) ", "- ", "> ", "# "
 
 
 def local_time(value: dt.datetime | None, *, with_time: bool = False) -> str:
@@ -29,6 +31,17 @@ def plain(text: str) -> str:
     return _MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(text.split()))
 
 
+def heading(text: str) -> str:
+    """User text as a page title (st.title reads markdown): no link, picture, HTML, formatting or colour.
+
+    Lighter than ``plain``: parentheses, full stops and hyphens are left alone inside the text, so a
+    heading reads as typed; one that starts like a list, quotation or heading ("1. ", "- ", "> ") has
+    that mark escaped. A bare web address is still a link, as with ``plain``.
+    """
+    escaped = _HEADING_SPECIALS.sub(r"\\\1", " ".join(text.split()))
+    return _BLOCK_START.sub(r"\1\\\2", escaped)
+
+
 def literal(text: str) -> str:
     """User text as an inline code span in Streamlit markdown: shown exactly, never a link (not even an
     email address or web address, which GitHub-flavoured markdown links however they are escaped)."""
@@ -41,3 +54,14 @@ def literal(text: str) -> str:
 def label(value: str) -> str:
     """An enum value as a heading word: 'data collection' -> 'Data collection'."""
     return value.replace("_", " ").capitalize()
+
+
+def link_id(text: str | None) -> int | None:
+    """The row id a link's ``?id=`` names: 1 to 9 ASCII digits; None for anything else.
+
+    ``int()`` alone takes "²"-like digits it then cannot read, other scripts' digits, spaces and ids too
+    large for SQLite's or PostgreSQL's integers (an overflow error instead of "not found").
+    """
+    if text is None or not (0 < len(text) < 10 and text.isascii() and text.isdigit()):
+        return None
+    return int(text)

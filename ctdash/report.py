@@ -46,7 +46,7 @@ from ctdash.viewer import Viewer
 DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF_MIME = "application/pdf"
 MAX_NOTE = 500  # characters in a highlight's note (the column's size)
-CYCLE_FORMAT = re.compile(r"^\d{4}-\d{2}$")
+CYCLE_FORMAT = re.compile(r"^\d{4}-\d{2}$", re.ASCII)  # not other scripts' digits, which int() reads
 KIND_LABELS = {"enabler": "Enablers", "barrier": "Barriers", "insight": "Insights"}
 
 

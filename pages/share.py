@@ -3,7 +3,7 @@
 import streamlit as st
 
 from ctdash import findings, permissions, ui
-from ctdash.format import plain
+from ctdash.format import link_id, plain
 from ctdash.ui import share
 
 viewer = ui.guard(__file__)
@@ -17,7 +17,7 @@ if st.session_state.pop(share.RELOAD, False) and values["finding_id"] is not Non
     share.load(viewer, ui.read(findings.detail, finding_id=values["finding_id"]))
     values = share.copy(viewer)
 requested = st.query_params.get("id")
-if requested and requested.isdigit() and st.session_state.get("share_requested") != requested:
+if link_id(requested) is not None and st.session_state.get("share_requested") != requested:
     # ?id=N opens that draft once; afterwards the copy holds what the person has typed since.
     st.session_state["share_requested"] = requested
     if values["finding_id"] != int(requested):

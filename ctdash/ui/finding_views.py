@@ -13,7 +13,8 @@ from PIL import Image
 
 from ctdash import clock, findings, markup, permissions, ui
 from ctdash.attachments import decode_text
-from ctdash.format import label, local_time, plain
+from ctdash.format import heading as format_heading
+from ctdash.format import label, link_id, local_time, plain
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES, STATUS_BADGES, VISIBILITY_BADGES
 from ctdash.ui.forms import EditForm
 from ctdash.viewer import Viewer
@@ -42,11 +43,7 @@ def finding_link(finding_id, title: str) -> str:
 
 def finding_from_url() -> int | None:
     """The finding named by ``?id=``, or None when the link names none."""
-    raw = st.query_params.get("id")
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
+    return link_id(st.query_params.get("id"))
 
 
 def badges(*, kind: str | None, status: str, visibility: str | None = None, is_example: bool = False) -> str:
@@ -74,7 +71,7 @@ def show_finding(detail: findings.FindingDetail, heading):
 
     Returns the place for the review box, at the top of the column beside the summary.
     """
-    heading.title(detail.title)
+    heading.title(format_heading(detail.title))
     place = [detail.reference, f"[{plain(detail.partner)}](partner?id={detail.partner_id})"]
     if detail.project_id is not None and detail.project:
         place.append(f"[{plain(detail.project)}](project?id={detail.project_id})")

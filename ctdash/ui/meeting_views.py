@@ -17,7 +17,7 @@ import streamlit as st
 
 from ctdash import meetings, ui
 from ctdash.errors import Conflict, NotFound
-from ctdash.format import literal, plain
+from ctdash.format import heading, link_id, literal, plain
 from ctdash.models import AgendaKind
 from ctdash.ui.components import EXAMPLE_BADGE
 from ctdash.ui.forms import SEEN, EditForm
@@ -62,11 +62,7 @@ def wall_url(join_code: str) -> str:
 
 def meeting_from_url() -> int | None:
     """The session named by ``?id=``; None when it is missing or malformed."""
-    raw = st.query_params.get("id")
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
+    return link_id(st.query_params.get("id"))
 
 
 def _when(day: dt.date) -> str:
@@ -184,7 +180,7 @@ def _card(summary: meetings.MeetingSummary, *, may_run: bool) -> DuplicateReques
 
 
 def show_header(detail: meetings.MeetingDetail) -> None:
-    st.title(detail.title)
+    st.title(heading(detail.title))
     facts = [_when(detail.held_on)]
     if detail.place:
         facts.append(literal(detail.place) if "://" in detail.place else plain(detail.place))

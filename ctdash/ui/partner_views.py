@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import export, partners, permissions
-from ctdash.format import label, local_time, plain
+from ctdash.format import heading, label, link_id, local_time, plain
 from ctdash.models import PartnerRoleKind
 from ctdash.ui import finding_views, partner_map, project_views
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
@@ -91,10 +91,7 @@ def partner_from_url(known: frozenset[int], rows: pd.DataFrame) -> int | None:  
     forged or unknown id gets a notice and a picker of the current services in ``rows``."""
     raw = st.query_params.get("id")
     if raw is not None:
-        try:
-            partner_id = int(raw)
-        except ValueError:
-            partner_id = None
+        partner_id = link_id(raw)
         if partner_id in known:
             return partner_id
     st.title("Partner profile")
@@ -108,7 +105,7 @@ def partner_from_url(known: frozenset[int], rows: pd.DataFrame) -> int | None:  
 
 
 def show_profile(profile, viewer: Viewer) -> None:
-    st.title(profile.name)
+    st.title(heading(profile.name))
     facts = [fact for fact in (profile.region, profile.local_authority) if fact]
     badges = [":gray-badge[:material/inventory_2: Archived]"] if not profile.active else []
     if profile.is_example:

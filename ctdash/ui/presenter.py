@@ -21,7 +21,7 @@ import streamlit as st
 
 from ctdash import clock
 from ctdash.config import get_settings
-from ctdash.format import plain
+from ctdash.format import link_id, plain
 from ctdash.models import AgendaKind
 from ctdash.slides import Deck, Slide
 
@@ -106,11 +106,11 @@ def style() -> None:
 def meeting_from_url() -> int:
     """The session named by ``?session=``; without a usable one, say what to do and stop."""
     raw = st.query_params.get("session", "")
-    if not (raw.isdigit() and 0 < len(raw) < 10):
+    if link_id(raw) is None:
         st.title(TITLE)
         st.info(NO_SESSION, icon=":material/slideshow:")
         st.stop()
-    return int(raw)
+    return link_id(raw)
 
 
 def public_only_key(deck: Deck) -> str:
@@ -127,7 +127,7 @@ def public_only(deck: Deck) -> bool:
 def position(total: int) -> int:
     """The slide to show (1 to ``total``) from ``?slide=``, brought within range and written back."""
     raw = st.query_params.get("slide", "1")
-    number = int(raw) if raw.isdigit() and len(raw) < 7 else 1
+    number = link_id(raw) or 1
     number = min(max(number, 1), max(total, 1))
     if raw != str(number):
         st.query_params["slide"] = str(number)

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from ctdash import charts, export, projects
-from ctdash.format import label, local_time, plain
+from ctdash.format import heading, label, link_id, local_time, plain
 from ctdash.models import ProjectStage
 from ctdash.ui import finding_views
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES
@@ -242,15 +242,11 @@ def summaries(frame: pd.DataFrame) -> None:
 
 def project_from_url() -> int | None:
     """The project named by ``?id=``; a missing or malformed id gets a notice and a way back."""
-    raw = st.query_params.get("id")
-    try:
-        return int(raw) if raw is not None else None
-    except ValueError:
-        return None
+    return link_id(st.query_params.get("id"))
 
 
 def show_project(detail: projects.ProjectDetail) -> None:
-    st.title(detail.title)
+    st.title(heading(detail.title))
     badges = [f":blue-badge[{STAGE_ICONS[ProjectStage(detail.stage)]} {stage_label(detail.stage)}]"]
     if detail.is_example:
         badges.append(EXAMPLE_BADGE)
