@@ -14,7 +14,10 @@ st.caption(
 )
 cycles = ui.read(report.cycles)
 if not cycles:
-    st.info("No cycle has published findings or research projects yet; a report can be built once one has.")
+    st.info(
+        "No cycle has published findings or research projects yet (example data is never counted in a report); "
+        "a report can be built once one has."
+    )
     st.stop()
 cycle = st.selectbox("Cycle (academic year)", cycles, key="report_cycle")
 report_views.preview(ui.read(report.gather, cycle=cycle))
