@@ -232,9 +232,11 @@ class PageFailed(RuntimeError):
     pass
 
 
-def page_figures(harness: Harness, repeat: int) -> tuple[list[Figure], list[str]]:
+def page_figures(harness: Harness, repeat: int, only: set[str] | None = None) -> tuple[list[Figure], list[str]]:
     figures, failures = [], []
     for case in pages(harness.data):
+        if only is not None and case.file.removesuffix(".py") not in only:
+            continue
         label = f"{case.file} ({case.viewer})"
         try:
             at, first = harness.open(case)
@@ -377,6 +379,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
     parser.add_argument("--results", type=Path, default=None, help="folder for the results (default bench/results)")
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="NAME",
+        help="time only these pages and interactions: page file names without .py (home, research, ...), "
+        "and library, finding, stage, upload for the interactions",
+    )
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
 
@@ -389,16 +398,21 @@ def main(argv: list[str] | None = None) -> int:
         print(machine.machine_line(about) + f"; {about['findings']} findings; {args.repeat} rounds")
         data = prepare(engine, max(args.repeat, args.upload_repeat))
         harness = Harness(url, data)
-        figures, failures = page_figures(harness, args.repeat)
-        for interaction in (library_figures, finding_figures, stage_figures):
+        only = set(args.only) if args.only else None
+        figures, failures = page_figures(harness, args.repeat, only)
+        interactions = {"library": library_figures, "finding": finding_figures, "stage": stage_figures}
+        for name, interaction in interactions.items():
+            if only is not None and name not in only:
+                continue
             try:
                 figures += interaction(harness, args.repeat)
             except PageFailed as failure:
                 failures.append(str(failure))
-        try:
-            figures += upload_figures(harness, args.upload_repeat, engine)
-        except PageFailed as failure:
-            failures.append(str(failure))
+        if only is None or "upload" in only:
+            try:
+                figures += upload_figures(harness, args.upload_repeat, engine)
+            except PageFailed as failure:
+                failures.append(str(failure))
         harness.writer.dispose()
         engine.dispose()
 
