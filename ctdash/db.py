@@ -11,6 +11,7 @@ import contextlib
 import hashlib
 import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -111,12 +112,55 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+# One SQLite file has one write lock. Writers of this process queue for it here, on a lock per file,
+# in the order they arrive: SQLite's own busy handler polls with growing sleeps, so among twenty
+# writers one could wait out the busy timeout and fail while others got in again and again. The busy
+# timeout still decides between processes (a second app server, the command line).
+_WRITE_QUEUES: dict[str, threading.Lock] = {}
+_WRITE_QUEUES_GUARD = threading.Lock()
+_QUEUED = "ctdash_write_queue"
+WRITE_QUEUE_WAIT = 30  # seconds a writer waits for this process's others before trying SQLite's lock itself
+
+
+def _write_queue(engine: Engine) -> threading.Lock:
+    database = engine.url.database
+    key = str(Path(database).resolve()) if database and database != ":memory:" else f"memory {id(engine)}"
+    with _WRITE_QUEUES_GUARD:
+        return _WRITE_QUEUES.setdefault(key, threading.Lock())
+
+
 def _sqlite_begin(connection: Connection) -> None:
     # A write transaction takes the write lock up front. A deferred one that reads and then writes
     # cannot wait for the lock: if another writer committed since its read, SQLite fails it at once
     # with "database is locked" (SQLITE_BUSY_SNAPSHOT), busy_timeout or not.
-    immediate = connection.get_execution_options().get("ctdash_write")
-    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+    if not connection.get_execution_options().get("ctdash_write"):
+        connection.exec_driver_sql("BEGIN")
+        return
+    queue = _write_queue(connection.engine)
+    if queue.acquire(timeout=WRITE_QUEUE_WAIT):
+        connection.info[_QUEUED] = queue
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+    except BaseException:
+        _leave_write_queue(connection.info)
+        raise
+
+
+def _leave_write_queue(info: dict, *_ignored) -> None:
+    queue = info.pop(_QUEUED, None)
+    if queue is not None:
+        queue.release()
+
+
+def _leave_write_queue_on_end(connection: Connection) -> None:
+    if not connection.invalidated:  # an invalidated one left the queue when it was invalidated
+        _leave_write_queue(connection.info)
+
+
+def _leave_write_queue_on_pool_event(_dbapi_connection, record, *_ignored) -> None:
+    # A connection lost mid-transaction (invalidated), or handed back without its transaction ending,
+    # never keeps the queue.
+    _leave_write_queue(record.info)
 
 
 def make_engine(database_url: str) -> Engine:
@@ -130,6 +174,10 @@ def make_engine(database_url: str) -> Engine:
             restrict_sqlite_files(Path(database))  # it holds password hashes: owner-only
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "commit", _leave_write_queue_on_end)
+        event.listen(engine, "rollback", _leave_write_queue_on_end)
+        event.listen(engine.pool, "invalidate", _leave_write_queue_on_pool_event)
+        event.listen(engine.pool, "checkin", _leave_write_queue_on_pool_event)
         return engine
     return create_engine(
         url,

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import multiprocessing
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.exc import OperationalError
 
 from ctdash import db, sign_in, users
 from ctdash.errors import Conflict
@@ -308,3 +310,84 @@ def test_a_long_import_beside_a_partner_edit_and_a_sign_in(engine):
     with db.session_scope(engine, read_only=True) as session:
         assert session.get(Partner, edited_id).name == "Edited beside an import (test data)"
         assert session.scalar(select(func.count()).select_from(Project)) == 20_000
+
+
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
+
+def _short_busy_timeout(engine, milliseconds: int) -> None:
+    """Connections made from now on give up on SQLite's lock after ``milliseconds`` (runs after db's own)."""
+
+    def pragma(dbapi_connection, _record):
+        dbapi_connection.execute(f"PRAGMA busy_timeout={milliseconds}")
+
+    engine.dispose()
+    event.listen(engine, "connect", pragma)
+
+
+@SQLITE_ONLY
+def test_writers_of_one_process_queue_in_turn_beyond_sqlites_busy_timeout(engine):
+    """Twelve writers at once, each holding the write lock four times longer than SQLite would wait:
+    they queue inside the process instead of failing with "database is locked" (issue #11)."""
+    _short_busy_timeout(engine, 50)
+    with db.session_scope(engine) as session:
+        partner_id = make_partner(session).id
+    start = threading.Barrier(12)
+
+    def writer(number: int) -> None:
+        start.wait()
+        with db.session_scope(engine) as session:
+            session.connection().exec_driver_sql("SELECT 1")
+            time.sleep(0.2)
+            make_finding(session, session.get(Partner, partner_id), title=f"Queued finding {number}")
+
+    with ThreadPoolExecutor(12) as pool:
+        for future in [pool.submit(writer, number) for number in range(12)]:
+            future.result(timeout=WAIT * 3)
+    with db.session_scope(engine, read_only=True) as session:
+        assert session.scalar(select(func.count(Finding.id)).where(Finding.title.like("Queued finding %"))) == 12
+
+
+@SQLITE_ONLY
+def test_a_failed_or_rolled_back_write_leaves_the_queue(engine):
+    _short_busy_timeout(engine, 50)
+    with pytest.raises(RuntimeError), db.session_scope(engine) as session:
+        make_partner(session)
+        raise RuntimeError("the form's check failed")
+    connection = engine.connect().execution_options(**db.WRITE)
+    transaction = connection.begin()
+    connection.invalidate()  # a connection lost mid-transaction
+    transaction.rollback()
+    connection.close()
+    started = time.perf_counter()
+    with db.session_scope(engine) as session:
+        make_partner(session)
+    assert time.perf_counter() - started < 2  # nobody waited out the queue's 30 s
+
+
+@SQLITE_ONLY
+def test_another_process_writing_still_meets_sqlites_busy_timeout(engine, database_url):
+    """The queue is this process's: a writer elsewhere (a second server, the command line) is waited
+    for by SQLite's busy timeout, as before."""
+    _short_busy_timeout(engine, 50)
+    other = db.make_engine(database_url)
+    other_ready, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_write_lock, args=(other, other_ready, release))
+    holder.start()
+    try:
+        assert other_ready.wait(WAIT)
+        db._WRITE_QUEUES.clear()  # the holder's lock now stands for another process's
+        with pytest.raises(OperationalError, match="locked"), db.session_scope(engine) as session:
+            make_partner(session)
+    finally:
+        release.set()
+        holder.join(WAIT)
+        other.dispose()
+
+
+def _hold_write_lock(engine, ready, release) -> None:
+    with db.session_scope(engine) as session:
+        make_partner(session)
+        session.flush()
+        ready.set()
+        release.wait(WAIT)
