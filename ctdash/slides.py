@@ -20,7 +20,7 @@ from ctdash.db import FINDINGS, MEETINGS, RESEARCH, WALL, reads
 from ctdash.errors import NotFound, PermissionDenied
 from ctdash.format import label
 from ctdash.markup import render_markdown
-from ctdash.meetings import CHARTS
+from ctdash.meetings import CHART_KIND_BY_CYCLE, CHART_KIND_BY_THEME, CHART_THEME_BY_PARTNER, CHARTS
 from ctdash.models import (
     AgendaItem,
     AgendaKind,
@@ -328,31 +328,9 @@ def _chart(context: _Context, item: AgendaItem) -> Slide:
     name = (item.chart or "").strip()
     if name not in CHARTS:
         return Slide(kind=item.kind, title=_title(item), unavailable=CHART_UNKNOWN)
-    title = _title(item, CHARTS[name])
-    scope = _presentable(context)
-    if name == "kind_by_theme":
-        rows = _kind_by_theme(context.session, scope)
-        return Slide(
-            kind=item.kind,
-            title=title,
-            chart=charts.kind_by_theme_chart(rows),
-            chart_text=charts.describe_kind_by_theme(rows),
-        )
-    if name == "kind_by_cycle":
-        rows = _kind_by_cycle(context.session, scope)
-        return Slide(
-            kind=item.kind,
-            title=title,
-            chart=charts.kind_by_cycle_chart(rows),
-            chart_text=charts.describe_kind_by_cycle(rows),
-        )
-    rows = _theme_by_partner(context.session, scope)
-    return Slide(
-        kind=item.kind,
-        title=title,
-        chart=charts.theme_partner_heatmap(rows),
-        chart_text=charts.describe_theme_partner(rows),
-    )
+    read, draw, describe = _CHART_PARTS[name]
+    rows = read(context.session, _presentable(context))
+    return Slide(kind=item.kind, title=_title(item, CHARTS[name]), chart=draw(rows), chart_text=describe(rows))
 
 
 def _presentable(context: _Context) -> tuple:
@@ -396,6 +374,14 @@ def _theme_by_partner(session: Session, scope: tuple) -> charts.ThemeByPartner:
         .order_by(Theme.slug, Partner.slug)
     ).all()
     return tuple((theme, name, partner, short_name, int(total)) for theme, name, partner, short_name, total in rows)
+
+
+# Each chart a session can show: how its rows are read, drawn and described in words.
+_CHART_PARTS = {
+    CHART_KIND_BY_THEME: (_kind_by_theme, charts.kind_by_theme_chart, charts.describe_kind_by_theme),
+    CHART_KIND_BY_CYCLE: (_kind_by_cycle, charts.kind_by_cycle_chart, charts.describe_kind_by_cycle),
+    CHART_THEME_BY_PARTNER: (_theme_by_partner, charts.theme_partner_heatmap, charts.describe_theme_partner),
+}
 
 
 def _text(context: _Context, item: AgendaItem) -> Slide:
