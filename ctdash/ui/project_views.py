@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -150,16 +151,7 @@ def _show_more(stage: str, shown: int) -> None:
 
 def _card(card: projects.BoardCard, viewer: Viewer) -> StageChange | None:
     with st.container(border=True, key=f"card_{card.id}"):
-        lines = [f"{plain(card.partner)} · {card.cycle}"]
-        if card.themes:
-            lines.append(" · ".join(plain(name) for name in card.themes))
-        lines.append(f"Updated {local_time(card.updated_at)}")
-        if card.is_example:
-            lines.append(EXAMPLE_BADGE)
-        # One block per card: each element costs time on every rerun of a board of many cards.
-        details = "  \n".join(lines)
-        # The title links to the project page (a page link element per card would cost more than the card).
-        st.markdown(f"**[{plain(card.title)}]({project_url(card.id)})**  \n:small[:gray[{details}]]")
+        st.markdown(_card_text(card))
         if not projects.may_edit(viewer, card.partner_id):
             return None
         form = stage_form(card.id)
@@ -178,6 +170,22 @@ def _card(card: projects.BoardCard, viewer: Viewer) -> StageChange | None:
             if values is None:
                 return None
             return StageChange(card=card, form=form, seen_version=seen, values=values, area=popover)
+
+
+@functools.lru_cache(maxsize=4096)
+def _card_text(card: projects.BoardCard) -> str:
+    """A card's title and details as one markdown block; remembered, as a card is drawn on every rerun
+    until the project changes (a changed project is another ``BoardCard``)."""
+    lines = [f"{plain(card.partner)} · {card.cycle}"]
+    if card.themes:
+        lines.append(" · ".join(plain(name) for name in card.themes))
+    lines.append(f"Updated {local_time(card.updated_at)}")
+    if card.is_example:
+        lines.append(EXAMPLE_BADGE)
+    # One block per card: each element costs time on every rerun of a board of many cards.
+    details = "  \n".join(lines)
+    # The title links to the project page (a page link element per card would cost more than the card).
+    return f"**[{plain(card.title)}]({project_url(card.id)})**  \n:small[:gray[{details}]]"
 
 
 def _stage_fields(form: EditForm, card: projects.BoardCard) -> dict | None:
