@@ -60,6 +60,7 @@ from ctdash.models import (
     Visibility,
 )
 from ctdash.overview import load_overview
+from ctdash.ui import project_views
 from ctdash.viewer import ANONYMOUS, Viewer
 
 BROWSE_P95_BUDGET_MS = 1000
@@ -157,7 +158,11 @@ def page_views(data: BrowseData, rng: random.Random) -> list[tuple[str, Callable
         ("home", lambda session: load_overview(session, viewer=rng.choice([ANONYMOUS, data.member]))),
         ("library", lambda session: library.browse(session, viewer=ANONYMOUS, query=query)),
         ("finding", lambda session: findings.detail(session, viewer=ANONYMOUS, finding_id=finding_id)),
-        ("research", lambda session: projects.board(session, viewer=facilitator)),
+        # The board view reads each stage's count and the cards it draws first (the default view).
+        (
+            "research",
+            lambda session: projects.board_columns(session, viewer=facilitator, per_stage=project_views.MAX_CARDS),
+        ),
     ]
 
 

@@ -50,6 +50,7 @@ from ctdash.models import (
     Meeting,
     Partner,
     Project,
+    ProjectStage,
     Theme,
     Visibility,
     WallPost,
@@ -138,8 +139,10 @@ def prepare(engine, rounds: int) -> Dataset:
                 .limit(rounds + 2)
             )
         )
-        # The project with the longest history first (the project page's widest case), then the most
-        # recently updated ones: the board draws the newest 24 cards of each stage, so theirs are drawn.
+        # The project with the longest history first (the project page's widest case), then ones whose
+        # cards the board draws: each stage column draws its most recently updated cards first. Each
+        # round moves the newest card of another stage (never "proposed", where the moves land, as
+        # stage_figures chooses the first other stage), so the next card of a stage is its newest then.
         busiest = session.scalar(
             select(AuditEvent.entity_id)
             .where(AuditEvent.entity_type == "project")
@@ -147,9 +150,14 @@ def prepare(engine, rounds: int) -> Dataset:
             .order_by(func.count().desc())
             .limit(1)
         )
-        movable = list(
-            session.scalars(select(Project.id).order_by(Project.updated_at.desc(), Project.id.desc()).limit(rounds))
-        )
+        by_stage: dict[ProjectStage, list[int]] = {}
+        for project_id, stage in session.execute(
+            select(Project.id, Project.stage).order_by(Project.updated_at.desc(), Project.id.desc())
+        ):
+            by_stage.setdefault(stage, []).append(project_id)
+        columns = [by_stage.get(stage, []) for stage in ProjectStage if stage != ProjectStage.PROPOSED]
+        depth = max(map(len, columns))
+        movable = [column[rank] for rank in range(depth) for column in columns if rank < len(column)][:rounds]
         meeting_id = session.scalar(
             select(WallPost.meeting_id).group_by(WallPost.meeting_id).order_by(func.count().desc()).limit(1)
         ) or session.scalar(select(Meeting.id).limit(1))

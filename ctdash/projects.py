@@ -131,31 +131,9 @@ def _require_signed_in(viewer: Viewer) -> None:
         raise NotFound("Research projects are shared within the working group. Sign in to see them.")
 
 
-@reads(RESEARCH)
-def board(
-    session: Session,
-    *,
-    viewer: Viewer,
-    cycle: str | None = None,
-    partner_id: int | None = None,
-    theme: str | None = None,
-    stage: str | None = None,
-) -> pd.DataFrame:
-    """One row per project matching the filters, newest cycle first; columns ``BOARD_COLUMNS``."""
-    _require_signed_in(viewer)
-    query = select(
-        Project.id,
-        Project.partner_id,
-        Partner.name.label("partner"),
-        Project.title,
-        Project.cycle,
-        Project.stage,
-        Project.start_date,
-        Project.end_date,
-        Project.updated_at,
-        Project.version,
-        Project.is_example,
-    ).join(Partner, Partner.id == Project.partner_id)
+def _board_query(columns, *, cycle: str | None, partner_id: int | None, theme: str | None, stage: str | None):
+    """The projects matching the board's filters, with ``columns`` and the partner joined."""
+    query = select(*columns).join(Partner, Partner.id == Project.partner_id)
     if cycle:
         query = query.where(Project.cycle == cycle)
     if partner_id is not None:
@@ -170,17 +148,56 @@ def board(
         )
     if stage:
         query = query.where(Project.stage == stage_of(stage))
-    rows = session.execute(query.order_by(Project.cycle.desc(), Partner.name, Project.title, Project.id)).all()
-    if not rows:
-        return pd.DataFrame(columns=BOARD_COLUMNS)
+    return query
+
+
+_BOARD_ROW = (
+    Project.id,
+    Project.partner_id,
+    Partner.name.label("partner"),
+    Project.title,
+    Project.cycle,
+    Project.stage,
+    Project.start_date,
+    Project.end_date,
+    Project.updated_at,
+    Project.version,
+    Project.is_example,
+)
+
+
+def _theme_names(session: Session, project_ids: list[int]) -> dict[int, list[str]]:
+    """Each project's theme names, in the vocabulary's order."""
     themes: dict[int, list[str]] = {}
+    if not project_ids:
+        return themes
     for project_id, name in session.execute(
         select(project_themes.c.project_id, Theme.name)
         .join(Theme, Theme.id == project_themes.c.theme_id)
-        .where(project_themes.c.project_id.in_([row.id for row in rows]))
+        .where(project_themes.c.project_id.in_(project_ids))
         .order_by(Theme.position, Theme.id)
     ):
         themes.setdefault(project_id, []).append(name)
+    return themes
+
+
+@reads(RESEARCH)
+def board(
+    session: Session,
+    *,
+    viewer: Viewer,
+    cycle: str | None = None,
+    partner_id: int | None = None,
+    theme: str | None = None,
+    stage: str | None = None,
+) -> pd.DataFrame:
+    """One row per project matching the filters, newest cycle first; columns ``BOARD_COLUMNS``."""
+    _require_signed_in(viewer)
+    query = _board_query(_BOARD_ROW, cycle=cycle, partner_id=partner_id, theme=theme, stage=stage)
+    rows = session.execute(query.order_by(Project.cycle.desc(), Partner.name, Project.title, Project.id)).all()
+    if not rows:
+        return pd.DataFrame(columns=BOARD_COLUMNS)
+    themes = _theme_names(session, [row.id for row in rows])
     frame = pd.DataFrame(
         [
             {
@@ -194,6 +211,82 @@ def board(
         columns=BOARD_COLUMNS,
     )
     return frame
+
+
+@dataclass(frozen=True)
+class BoardCard:
+    """One project's card on the status board."""
+
+    id: int
+    partner_id: int
+    partner: str
+    title: str
+    cycle: str
+    stage: str
+    themes: tuple[str, ...]
+    start_date: dt.date | None
+    end_date: dt.date | None
+    updated_at: dt.datetime
+    version: int
+    is_example: bool
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    """One stage of the board: how many projects are at it, and the most recently updated of them."""
+
+    stage: str
+    count: int
+    cards: tuple[BoardCard, ...]
+
+
+@reads(RESEARCH)
+def board_columns(
+    session: Session,
+    *,
+    viewer: Viewer,
+    per_stage: int,
+    cycle: str | None = None,
+    partner_id: int | None = None,
+    theme: str | None = None,
+    stage: str | None = None,
+) -> tuple[BoardColumn, ...]:
+    """The board's columns, one per stage in order: the count matching the filters and, as cards, the
+    ``per_stage`` most recently updated. Only those cards are read, so a board of thousands is cheap."""
+    _require_signed_in(viewer)
+    filters = {"cycle": cycle, "partner_id": partner_id, "theme": theme, "stage": stage}
+    counts = dict(session.execute(_board_query((Project.stage, func.count()), **filters).group_by(Project.stage)).all())
+    recent = (
+        func.row_number()
+        .over(partition_by=Project.stage, order_by=(Project.updated_at.desc(), Project.id.desc()))
+        .label("recent")
+    )
+    ranked = _board_query((*_BOARD_ROW, recent), **filters).subquery()
+    rows = session.execute(
+        select(ranked).where(ranked.c.recent <= per_stage).order_by(ranked.c.updated_at.desc(), ranked.c.id.desc())
+    ).all()
+    themes = _theme_names(session, [row.id for row in rows])
+    cards: dict[ProjectStage, list[BoardCard]] = {}
+    for row in rows:
+        cards.setdefault(row.stage, []).append(
+            BoardCard(
+                id=row.id,
+                partner_id=row.partner_id,
+                partner=row.partner,
+                title=row.title,
+                cycle=row.cycle,
+                stage=row.stage.value,
+                themes=tuple(themes.get(row.id, ())),
+                start_date=row.start_date,
+                end_date=row.end_date,
+                updated_at=row.updated_at,
+                version=row.version,
+                is_example=bool(row.is_example),
+            )
+        )
+    return tuple(
+        BoardColumn(stage=each.value, count=counts.get(each, 0), cards=tuple(cards.get(each, ()))) for each in STAGES
+    )
 
 
 @dataclass(frozen=True)

@@ -20,19 +20,20 @@ if projects.may_add(viewer):
             new_project = project_views.project_form(new_form, choices=choices, viewer=viewer, submit="Add project")
 
 chosen = project_views.filters(choices)
-frame = ui.read(projects.board, **chosen)
 change = None
 # Only the open view is drawn; the URL names it (?view=Timeline), so a presenter can link to it.
 board_tab, timeline_tab, table_tab = st.tabs(project_views.VIEWS, key="view", on_change="rerun", bind="query-params")
 with board_tab:
     if board_tab.open:
-        change = project_views.board(frame, viewer)
+        # Only the cards drawn are read: a board of every project is a few dozen rows.
+        columns = ui.read(projects.board_columns, per_stage=project_views.cards_to_read(), **chosen)
+        change = project_views.board(columns, viewer)
 with timeline_tab:
     if timeline_tab.open:
-        project_views.timeline(frame)
+        project_views.timeline(ui.read(projects.board, **chosen))
 with table_tab:
     if table_tab.open:
-        project_views.summaries(frame)
+        project_views.summaries(ui.read(projects.board, **chosen))
 
 # Changes are saved once the whole page is drawn, so a mistake or a conflict shows beside its form
 # (in the expander, or in the card's popover) with the board intact behind it.
@@ -49,8 +50,8 @@ if change is not None:
         projects.change_stage(
             session,
             viewer=viewer,
-            project_id=int(change.row["id"]),
+            project_id=change.card.id,
             expected_version=change.seen_version,
             **change.values,
         )
-    ui.done(f"{change.row['title']} is now at “{project_views.stage_label(change.values['stage'])}”.")
+    ui.done(f"{change.card.title} is now at “{project_views.stage_label(change.values['stage'])}”.")

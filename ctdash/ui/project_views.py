@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import pandas as pd
@@ -41,9 +41,10 @@ PROJECT_FIELDS = (
     "summary",
 )
 STAGE_FIELDS = ("stage", "start_date", "end_date")
-# Cards per stage column: enough for any cycle of the programme; beyond it the board points to the
-# filters and the table, instead of drawing hundreds of cards on every rerun.
-MAX_CARDS = 24
+# Cards a stage column draws at first, the most recently updated, then as many more on each request:
+# each card with its Move button costs time on every rerun, and the table view lists every project.
+MAX_CARDS = 6
+CARDS_SHOWN = "board_cards_shown"  # session state: {stage: cards drawn} for the columns opened further
 VIEWS = ("Board", "Timeline", "Counts and table")
 
 
@@ -87,59 +88,73 @@ def filters(choices: projects.BoardChoices) -> dict:
 class StageChange:
     """A stage change someone submitted from a card, saved after the whole board is drawn."""
 
-    row: pd.Series
+    card: projects.BoardCard
     form: EditForm
     seen_version: int
     values: dict
     area: object  # the popover, where the outcome is shown
 
 
-def stage_form(row: pd.Series) -> EditForm:
-    return EditForm(f"stage_{row['id']}", fields=STAGE_FIELDS)
+def stage_form(project_id: int) -> EditForm:
+    return EditForm(f"stage_{project_id}", fields=STAGE_FIELDS)
 
 
-def board(frame: pd.DataFrame, viewer: Viewer) -> StageChange | None:
+def cards_shown() -> dict[str, int]:
+    """How many cards each stage column draws in this browser session: ``MAX_CARDS``, more on request."""
+    return st.session_state.setdefault(CARDS_SHOWN, {})
+
+
+def cards_to_read() -> int:
+    """The cards to read for the fullest column: one read serves every column."""
+    return max([MAX_CARDS, *cards_shown().values()])
+
+
+def board(columns: tuple[projects.BoardColumn, ...], viewer: Viewer) -> StageChange | None:
     """One column per stage with a card per project; returns a stage change submitted from a card."""
-    if frame.empty:
+    if not any(column.count for column in columns):
         st.info(
             "No research project matches these filters. Choose “Any” in a filter to see more.",
             icon=":material/filter_alt_off:",
         )
         return None
     submitted = None
+    shown_per_stage = cards_shown()
     # Seven stages side by side need the width; on a narrow screen Streamlit stacks the columns.
-    columns = st.columns(len(projects.STAGES), gap="small")
-    for stage, column in zip(projects.STAGES, columns, strict=True):
-        cards = frame[frame["stage"] == stage.value]
-        with column, st.container(key=f"board_{stage.name.lower()}"):
-            st.markdown(f"{STAGE_ICONS[stage]} **{stage_label(stage.value)}** · {len(cards)}")
-            shown = cards.sort_values("updated_at", ascending=False).head(MAX_CARDS)
-            for _, row in shown.iterrows():
-                change = _card(row, viewer)
+    for column, place in zip(columns, st.columns(len(columns), gap="small"), strict=True):
+        stage = ProjectStage(column.stage)
+        with place, st.container(key=f"board_{stage.name.lower()}"):
+            st.markdown(f"{STAGE_ICONS[stage]} **{stage_label(column.stage)}** · {column.count}")
+            shown = column.cards[: shown_per_stage.get(column.stage, MAX_CARDS)]
+            for card in shown:
+                change = _card(card, viewer)
                 submitted = submitted or change
-            if len(cards) > len(shown):
+            if column.count > len(shown):
                 st.caption(
-                    f"The {len(shown)} most recently updated of {len(cards)}. Choose a cycle or partner to narrow "
-                    "the board; the table below lists them all."
+                    f"The {len(shown)} most recently updated of {column.count}. Choose a cycle or partner to "
+                    "narrow the board; the table view lists them all."
+                )
+                more = min(MAX_CARDS, column.count - len(shown))
+                st.button(
+                    f"Show {more} more",
+                    key=f"more_{stage.name.lower()}",
+                    on_click=_show_more,
+                    args=(column.stage, len(shown)),
+                    icon=":material/expand_more:",
+                    width="stretch",
                 )
     return submitted
 
 
-def _card(row: pd.Series, viewer: Viewer) -> StageChange | None:
-    with st.container(border=True, key=f"card_{row['id']}"):
-        lines = [f"{plain(row['partner'])} · {row['cycle']}"]
-        if row["themes"]:
-            lines.append(" · ".join(plain(name) for name in row["themes"]))
-        lines.append(f"Updated {local_time(row['updated_at'])}")
-        if row["is_example"]:
-            lines.append(EXAMPLE_BADGE)
-        # One block per card: each element costs time on every rerun of a board of many cards.
-        details = "  \n".join(lines)
-        # The title links to the project page (a page link element per card would cost more than the card).
-        st.markdown(f"**[{plain(str(row['title']))}]({project_url(row['id'])})**  \n:small[:gray[{details}]]")
-        if not projects.may_edit(viewer, int(row["partner_id"])):
+def _show_more(stage: str, shown: int) -> None:
+    cards_shown()[stage] = shown + MAX_CARDS
+
+
+def _card(card: projects.BoardCard, viewer: Viewer) -> StageChange | None:
+    with st.container(border=True, key=f"card_{card.id}"):
+        st.markdown(_card_text(card))
+        if not projects.may_edit(viewer, card.partner_id):
             return None
-        form = stage_form(row)
+        form = stage_form(card.id)
         popover = st.popover(
             "Move",
             help="Change the stage and dates",
@@ -150,36 +165,44 @@ def _card(row: pd.Series, viewer: Viewer) -> StageChange | None:
         with popover:
             if not popover.open:
                 return None
-            seen = form.seen_version(int(row["version"]))
-            values = _stage_fields(form, row)
+            seen = form.seen_version(card.version)
+            values = _stage_fields(form, card)
             if values is None:
                 return None
-            return StageChange(row=row, form=form, seen_version=seen, values=values, area=popover)
+            return StageChange(card=card, form=form, seen_version=seen, values=values, area=popover)
 
 
-def _stage_fields(form: EditForm, row: pd.Series) -> dict | None:
+@functools.lru_cache(maxsize=4096)
+def _card_text(card: projects.BoardCard) -> str:
+    """A card's title and details as one markdown block; remembered, as a card is drawn on every rerun
+    until the project changes (a changed project is another ``BoardCard``)."""
+    lines = [f"{plain(card.partner)} · {card.cycle}"]
+    if card.themes:
+        lines.append(" · ".join(plain(name) for name in card.themes))
+    lines.append(f"Updated {local_time(card.updated_at)}")
+    if card.is_example:
+        lines.append(EXAMPLE_BADGE)
+    # One block per card: each element costs time on every rerun of a board of many cards.
+    details = "  \n".join(lines)
+    # The title links to the project page (a page link element per card would cost more than the card).
+    return f"**[{plain(card.title)}]({project_url(card.id)})**  \n:small[:gray[{details}]]"
+
+
+def _stage_fields(form: EditForm, card: projects.BoardCard) -> dict | None:
     stages = [stage.value for stage in projects.STAGES]
     with st.form(form.key, enter_to_submit=False, border=False):
-        st.markdown(f"**{plain(row['title'])}**")
+        st.markdown(f"**{plain(card.title)}**")
         values = {
             "stage": st.selectbox(
-                "Stage", stages, index=stages.index(row["stage"]), format_func=stage_label, key=form.widget("stage")
+                "Stage", stages, index=stages.index(card.stage), format_func=stage_label, key=form.widget("stage")
             ),
             "start_date": st.date_input(
-                "Start date", value=_date(row["start_date"]), format=DATE_FORMAT, key=form.widget("start_date")
+                "Start date", value=card.start_date, format=DATE_FORMAT, key=form.widget("start_date")
             ),
-            "end_date": st.date_input(
-                "End date", value=_date(row["end_date"]), format=DATE_FORMAT, key=form.widget("end_date")
-            ),
+            "end_date": st.date_input("End date", value=card.end_date, format=DATE_FORMAT, key=form.widget("end_date")),
         }
         submitted = st.form_submit_button("Save stage", type="primary")
     return values if submitted else None
-
-
-def _date(value) -> dt.date | None:
-    if value is None or pd.isna(value):
-        return None
-    return value
 
 
 # --- charts -------------------------------------------------------------------------------------

@@ -108,6 +108,43 @@ def test_the_board_filters_by_cycle_partner_theme_and_stage(session):
     assert (row["partner"], row["themes"], row["stage"]) == ("Hull test", [theme.name], "analysis")
 
 
+def test_the_boards_columns_count_every_project_and_hold_the_most_recently_updated_as_cards(session):
+    hull, cornwall = make_partner(session, name="Hull test"), make_partner(session, name="Cornwall test")
+    theme = _theme(session)
+    day = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    analysing = [
+        make_project(session, hull, stage=ProjectStage.ANALYSIS, updated_at=day + dt.timedelta(days=number))
+        for number in range(4)
+    ]
+    older = make_project(session, cornwall, stage=ProjectStage.ANALYSIS, updated_at=day - dt.timedelta(days=1))
+    paused = make_project(session, cornwall, stage=ProjectStage.PAUSED, cycle="2024-25", themes=[theme])
+    viewer = _staff(session)
+
+    def columns(**filters):
+        found = projects.board_columns(session, viewer=viewer, per_stage=3, **filters)
+        assert [column.stage for column in found] == [stage.value for stage in ProjectStage]
+        return {column.stage: column for column in found}
+
+    board = columns(partner_id=hull.id)
+    assert board["analysis"].count == 4
+    assert [card.id for card in board["analysis"].cards] == [project.id for project in analysing[:0:-1]]
+    assert board["paused"].count == 0 and board["paused"].cards == ()
+    board = columns(cycle="2024-25")
+    assert {stage: column.count for stage, column in board.items() if column.count} == {"paused": 1}
+    (card,) = board["paused"].cards
+    assert (card.id, card.partner, card.themes, card.stage, card.cycle) == (
+        paused.id,
+        "Cornwall test",
+        (theme.name,),
+        "paused",
+        "2024-25",
+    )
+    assert columns(theme=theme.slug, partner_id=hull.id)["paused"].count == 0
+    assert older.id in {card.id for card in columns(partner_id=cornwall.id, stage="analysis")["analysis"].cards}
+    with pytest.raises(NotFound, match="Sign in to see them"):
+        projects.board_columns(session, viewer=ANONYMOUS, per_stage=3)
+
+
 def test_visitors_see_no_projects_and_no_project_page(session):
     project = make_project(session, make_partner(session))
     with pytest.raises(NotFound, match="Sign in to see them"):

@@ -239,16 +239,26 @@ def test_the_project_edit_form_saves_and_a_stale_copy_is_a_conflict(app_database
     assert kit.text_area(key=f"project_{project}_summary").value == "Our summary (test data)."
 
 
-def test_a_crowded_stage_shows_the_most_recent_cards_and_says_where_the_rest_are(
+def test_a_crowded_stage_shows_the_most_recent_cards_says_where_the_rest_are_and_shows_more_on_request(
     app_database, open_app, database, research
 ):
+    crowd = project_views.MAX_CARDS + 2
     with database() as session:
         hull = _partner(session, "hull")
-        for number in range(project_views.MAX_CARDS + 2):
-            make_project(session, hull, title=f"Crowd {number} (test data)", stage=ProjectStage.PROPOSED)
+        made = [
+            make_project(session, hull, title=f"Crowd {number} (test data)", stage=ProjectStage.PROPOSED).id
+            for number in range(crowd)
+        ]
     at = _board(open_app, "fay")
-    assert _column_heads(at)["Proposed"] == project_views.MAX_CARDS + 2
-    assert f"The {project_views.MAX_CARDS} most recently updated of {project_views.MAX_CARDS + 2}" in " ".join(
+    assert _column_heads(at)["Proposed"] == crowd
+    assert f"The {project_views.MAX_CARDS} most recently updated of {crowd}" in " ".join(
         shown(caption.value) for caption in at.caption
     )
-    assert len(_table(at)) == project_views.MAX_CARDS + 4  # the table lists every project
+    drawn = [project for project in made if _move_key(at, project) in at.session_state]
+    assert drawn == made[-project_views.MAX_CARDS :]  # the newest, each with its Move button
+    assert len(_table(at)) == crowd + 2  # the table lists every project
+    at.button(key="more_proposed").click().run()
+    assert not at.exception
+    assert all(_move_key(at, project) in at.session_state for project in made)  # every card now
+    assert "more_proposed" not in [button.key for button in at.button]
+    assert "most recently updated" not in " ".join(shown(caption.value) for caption in at.caption)
