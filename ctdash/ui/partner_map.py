@@ -143,17 +143,10 @@ class MapView:
 
 
 @reads(*areas_read_by(partners.map_rows))
-def prepare(
-    session: Session,
-    *,
-    viewer: Viewer,
-    role: str | None = None,
-    cycle: str | None = None,
-    theme: str | None = None,
-    region: str | None = None,
-) -> MapView:
-    """The map page's rows and map, for ``ui.read``: cached with the rows, so a rerun reuses the JSON."""
-    rows = partners.map_rows(session, viewer=viewer, role=role, cycle=cycle, theme=theme, region=region)
+def prepare(session: Session, *, viewer: Viewer, **filters: str | None) -> MapView:
+    """The map page's rows (``partners.map_rows`` with ``filters``) and map, for ``ui.read``: cached
+    with the rows, so a rerun reuses the JSON."""
+    rows = partners.map_rows(session, viewer=viewer, **filters)
     return MapView(rows=rows, spec=build_deck(rows).to_json() if not rows.empty else "")
 
 
