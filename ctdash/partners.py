@@ -81,7 +81,8 @@ def map_rows(
     """One row per partner service to show on the map, by name; columns ``MAP_COLUMNS``.
 
     Archived services appear only for a ``cycle`` in which they had a project. With a ``cycle``, the
-    current project is the service's project in that cycle. Four queries, whatever the number of services.
+    current project is the service's project in that cycle. Four queries (three for a visitor, who sees no
+    projects), whatever the number of services.
     """
     kind = _role_kind(role)
     published = Finding.status == FindingStatus.PUBLISHED
@@ -137,22 +138,22 @@ def map_rows(
             .group_by(Finding.partner_id)
         ).all()
     )
-    projects = select(Project.partner_id, Project.cycle, Project.stage, Project.title, Project.id).where(
-        Project.partner_id.in_(ids)
-    )
-    if cycle:
-        projects = projects.where(Project.cycle == cycle)
     current: dict[int, tuple] = {}
-    for partner_id, project_cycle, stage, title, project_id in session.execute(projects):
-        rank = (project_cycle, stage != ProjectStage.COMPLETE, project_id)
-        if partner_id not in current or rank > current[partner_id][0]:
-            current[partner_id] = (rank, title, stage.value)
+    if permissions.sees_working_group_work(viewer):  # visitors see no projects: none are read for them
+        projects = select(Project.partner_id, Project.cycle, Project.stage, Project.title, Project.id).where(
+            Project.partner_id.in_(ids)
+        )
+        if cycle:
+            projects = projects.where(Project.cycle == cycle)
+        for partner_id, project_cycle, stage, title, project_id in session.execute(projects):
+            rank = (project_cycle, stage != ProjectStage.COMPLETE, project_id)
+            if partner_id not in current or rank > current[partner_id][0]:
+                current[partner_id] = (rank, title, stage.value)
 
     rows = []
-    shows_projects = permissions.sees_working_group_work(viewer)
     for row in partners:
         held = roles.get(row.id, set())
-        _, title, stage = current.get(row.id, (None, None, None)) if shows_projects else (None, None, None)
+        _, title, stage = current.get(row.id, (None, None, None))
         rows.append(
             {
                 "id": row.id,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import io
 from urllib.parse import urlsplit
 
@@ -10,6 +11,7 @@ import segno
 from ctdash.errors import InvalidInput
 
 
+@functools.lru_cache(maxsize=64)  # the presenter's welcome slide draws the same code every rerun: 4 ms each
 def svg(url: str, *, title: str | None = None) -> str:
     """The QR code of ``url`` as an SVG document: black modules on white with the standard quiet zone.
 

@@ -3,13 +3,13 @@
 import streamlit as st
 
 from ctdash import partners, ui
-from ctdash.ui import partner_views
+from ctdash.ui import partner_map, partner_views
 
 ui.guard(__file__)
 st.title("Partner services")
 st.caption("The music services of Changing Tracks and the National Music Services Working Group for Inclusion.")
 choices = ui.read(partners.filter_choices)
 chosen = partner_views.filters(choices)
-rows = ui.read(partners.map_rows, **chosen)
-partner_views.map_and_picker(rows)
-partner_views.partner_table(rows)
+view = ui.read(partner_map.prepare, **chosen)
+partner_views.map_and_picker(view)
+partner_views.partner_table(view.rows)

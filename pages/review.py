@@ -7,4 +7,4 @@ from ctdash.ui import finding_views
 
 viewer = ui.guard(__file__)
 st.title("Review queue")
-finding_views.review_queue(ui.read(findings.review_queue))
+finding_views.review_queue(ui.read(findings.review_queue, limit=finding_views.queue_limit()))

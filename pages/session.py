@@ -9,7 +9,7 @@ from ctdash.ui import meeting_views, pack_views
 def meeting_pack() -> None:
     st.subheader("Meeting pack")
     st.caption("The agenda as a PowerPoint file and a PDF handout, with the charts and the wall's posts by theme.")
-    pack_views.pack_downloads(ui.read(slides.for_pack, meeting_id=meeting_id))
+    pack_views.pack_downloads(lambda: ui.read(slides.for_pack, meeting_id=meeting_id))
 
 
 viewer = ui.guard(__file__)

@@ -17,8 +17,9 @@ from ctdash import passwords, sign_in, users
 from ctdash.config import cookie_key, get_settings
 from ctdash.format import plain
 from ctdash.ui import whats_new, who
-from ctdash.ui.database import open_session, read_session
+from ctdash.ui.database import open_session, read_session, remember_revisions
 from ctdash.ui.errors import user_errors
+from ctdash.users import Account
 from ctdash.viewer import ANONYMOUS, Viewer
 
 COOKIE_NAME = "ctdash_auth"
@@ -158,9 +159,16 @@ def authenticate(sign_out_area) -> Viewer:
             st.session_state[DELETE_COOKIE] = True
     username = st.session_state.get("username") if st.session_state.get("authentication_status") else None
     username = username or (payload["username"] if payload else None)
+    checked = None  # (session id, its status, its account), looked up with the credentials
     if username:
+        # One read session for everything a signed-in rerun asks the database before the page: the
+        # account's credentials, its remembered sign-in's status and this run's data revisions.
         with read_session() as session:
             credentials = _credentials(session, [username])
+            known = st.session_state.get(SESSION_ID)
+            if known:
+                checked = (known, *_check_session(session, known))
+            remember_revisions(session)
     else:
         credentials = {"usernames": {}}  # nobody to look up: no session to open
     authenticator = stauth.Authenticate(
@@ -194,11 +202,12 @@ def authenticate(sign_out_area) -> Viewer:
     account = None
     if st.session_state.get("authentication_status"):
         session_id = st.session_state.get(SESSION_ID)
-        status, user_id = "unknown", None
-        if session_id:
+        status = "unknown"
+        if session_id and checked is not None and checked[0] == session_id:
+            status, account = checked[1:]
+        elif session_id:
             with read_session() as session:
-                user_id, status = sign_in.session_status(session, session_id)
-                account = users.active_account(session, user_id) if status == "valid" else None
+                status, account = _check_session(session, session_id)
         if account is None:
             _sign_out(authenticator, notice=_ENDED_NOTICES.get(status, ENDED))
 
@@ -213,6 +222,12 @@ def authenticate(sign_out_area) -> Viewer:
     st.session_state[who.ACCOUNT] = account
     whats_new.note_visit(account)  # once per browser session and person, after a sign-in or a cookie restore
     return account.viewer() if account else ANONYMOUS
+
+
+def _check_session(session, session_id: str) -> tuple[str, Account | None]:
+    """A remembered sign-in's status (``sign_in.session_status``) and, when it counts, its active account."""
+    user_id, status = sign_in.session_status(session, session_id)
+    return status, users.active_account(session, user_id) if status == "valid" else None
 
 
 def session_id() -> str | None:

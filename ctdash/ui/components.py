@@ -121,3 +121,28 @@ def audit_details(events: pd.DataFrame, rows: list[int]) -> None:
         st.markdown(f"**{plain(event['Action'])}** · {plain(event['When (UK time)'])} · {plain(event['Who'])}")
         st.markdown(f"Record: {plain(event['Record'])}")
         st.text(event["Details"] or "No details recorded.")
+
+
+def drawn(key: str, step: int) -> int:
+    """How many items of the long list ``key`` to draw now: ``step`` at first, ``step`` more a click of
+    its ``show_more`` button. Every item is an element built and sent on every rerun, read or not."""
+    return st.session_state.setdefault(f"{key}_shown", step)
+
+
+def show_more(key: str, *, shown: int, total: int, step: int, which: str) -> None:
+    """Under the first ``shown`` of ``total`` items (``which``: "longest waiting", "most recent"), say
+    so and offer the next ``step``; nothing once all are drawn."""
+    if total <= shown:
+        return
+    st.caption(f"Showing the {shown} {which} of {total}.")
+    st.button(
+        f"Show {min(step, total - shown)} more",
+        key=f"{key}_more",
+        on_click=_draw_more,
+        args=(key, step),
+        icon=":material/expand_more:",
+    )
+
+
+def _draw_more(key: str, step: int) -> None:
+    st.session_state[f"{key}_shown"] = st.session_state.get(f"{key}_shown", step) + step

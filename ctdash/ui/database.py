@@ -179,16 +179,30 @@ def _made_repr(cls: type) -> bool:
 def _revisions_this_run(database_url: str) -> dict[str, int]:
     """Every area's data revision, read once per script run: a page with several cached reads asks
     the database once. A write through ``open_session`` forgets them, so a read after it sees it."""
-    ctx = get_script_run_ctx()
-    run = ctx.cursors if ctx else None  # a new dict at the start of every run (and fragment run)
+    run = _this_run()
     remembered = st.session_state.get(_REVISIONS) if run is not None else None
     if remembered and remembered[0] is run and remembered[1] == database_url:
         return remembered[2]
     with read_session() as session:
-        found = dict(zip(db.AREAS, db.current_revisions(session), strict=True))
+        return _remember_revisions(session, run, database_url)
+
+
+def _this_run() -> dict | None:
+    ctx = get_script_run_ctx()
+    return ctx.cursors if ctx else None  # a new dict at the start of every run (and fragment run)
+
+
+def _remember_revisions(session: Session, run: dict | None, database_url: str) -> dict[str, int]:
+    found = dict(zip(db.AREAS, db.current_revisions(session), strict=True))
     if run is not None:
         st.session_state[_REVISIONS] = (run, database_url, found)
     return found
+
+
+def remember_revisions(session: Session) -> None:
+    """Read this run's data revisions in ``session``, a read session already open at the start of the
+    run (the sign-in check's), so the run's first cached read does not open one of its own to ask."""
+    _remember_revisions(session, _this_run(), get_settings().database_url)
 
 
 def deferred(func: Callable[..., T], /, **kwargs) -> Callable[[], T]:

@@ -15,6 +15,7 @@ from ctdash import clock, findings, markup, permissions, ui
 from ctdash.attachments import decode_text
 from ctdash.format import heading as format_heading
 from ctdash.format import label, link_id, local_time, plain
+from ctdash.ui import components
 from ctdash.ui.components import EXAMPLE_BADGE, KIND_BADGES, STATUS_BADGES, VISIBILITY_BADGES
 from ctdash.ui.forms import EditForm
 from ctdash.viewer import Viewer
@@ -291,22 +292,27 @@ def my_findings(rows: list[findings.MyFinding]) -> None:
 
 
 QUEUE_STEP = 50  # findings the review queue draws at a time: the longest waiting first, then more on request
-QUEUE_SHOWN = "review_queue_shown"
+QUEUE = "review_queue"
 
 
-def review_queue(items: list[findings.QueueItem]) -> None:
+def queue_limit() -> int:
+    """How many of the longest waiting findings the review queue draws now (``QUEUE_STEP`` more a click)."""
+    return components.drawn(QUEUE, QUEUE_STEP)
+
+
+def review_queue(queue: findings.ReviewQueue) -> None:
     """Submitted findings, the longest waiting first, each opening its page to publish or return."""
-    count = len(items)
-    shown = st.session_state.setdefault(QUEUE_SHOWN, QUEUE_STEP)
+    count, items = queue.waiting, queue.items
+    shown = len(items)
     st.caption(
         f"{count} finding{'s' if count != 1 else ''} waiting for review, the longest waiting first. "
         "Open one to read it in full, then publish it or return it to its author with a reason."
         if count
         else "No finding is waiting for review."
     )
-    for item in items[:shown]:
+    for item in items:
         with st.container(border=True, key=f"queue_{item.id}"):
-            st.markdown(f"**{finding_link(item.id, item.title)}** {KIND_BADGES.get(item.kind, label(item.kind))}")
+            title = f"**{finding_link(item.id, item.title)}** {KIND_BADGES.get(item.kind, label(item.kind))}"
             who = [item.reference, plain(item.partner)]
             if item.author:
                 who.append(f"by {plain(item.author)}")
@@ -317,12 +323,6 @@ def review_queue(items: list[findings.QueueItem]) -> None:
                 details.append(", ".join(plain(theme) for theme in item.themes))
             if item.attachments:
                 details.append(f"{item.attachments} file{'s' if item.attachments != 1 else ''}")
-            st.markdown(" · ".join(who) + "  \n:small[:gray[" + " · ".join(details) + "]]")
-    if count > shown:
-        st.caption(f"Showing the {shown} longest waiting of {count}.")
-        more = min(QUEUE_STEP, count - shown)
-        st.button(f"Show {more} more", key="review_queue_more", on_click=_show_more, icon=":material/expand_more:")
-
-
-def _show_more() -> None:
-    st.session_state[QUEUE_SHOWN] = st.session_state.get(QUEUE_SHOWN, QUEUE_STEP) + QUEUE_STEP
+            # One block a finding, not two: fifty findings drawn as 150 elements cost most of a rerun.
+            st.markdown(title + "  \n" + " · ".join(who) + "  \n:small[:gray[" + " · ".join(details) + "]]")
+    components.show_more(QUEUE, shown=shown, total=count, step=QUEUE_STEP, which="longest waiting")

@@ -19,6 +19,7 @@ from ctdash import meetings, ui
 from ctdash.errors import Conflict, NotFound
 from ctdash.format import heading, link_id, literal, plain
 from ctdash.models import AgendaKind
+from ctdash.ui import components
 from ctdash.ui.components import EXAMPLE_BADGE
 from ctdash.ui.forms import SEEN, EditForm
 from ctdash.viewer import Viewer
@@ -127,6 +128,10 @@ class DuplicateRequest:
     area: Any  # the popover, where the outcome is shown
 
 
+PAST = "past_sessions"
+PAST_STEP = 20  # past sessions drawn at a time, the most recent first: each card is four elements
+
+
 def session_lists(listing: meetings.MeetingList) -> DuplicateRequest | None:
     """Upcoming and past sessions as cards; returns a duplicate a facilitator asked for."""
     requested = None
@@ -139,8 +144,10 @@ def session_lists(listing: meetings.MeetingList) -> DuplicateRequest | None:
     st.subheader("Past sessions")
     if not listing.past:
         st.caption("No session has been held yet.")
-    for summary in listing.past:
+    shown = components.drawn(PAST, PAST_STEP)
+    for summary in listing.past[:shown]:
         requested = _card(summary, may_run=listing.may_run) or requested
+    components.show_more(PAST, shown=shown, total=len(listing.past), step=PAST_STEP, which="most recent")
     return requested
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import pickle
+from collections.abc import Callable
 
 import streamlit as st
 
@@ -22,19 +23,30 @@ KINDS = {
 }
 
 
-def pack_downloads(deck: Deck, *, key: str = "pack") -> None:
+def pack_downloads(load: Callable[[], Deck], *, key: str = "pack") -> None:
     """Two buttons that build the session's PowerPoint file and PDF handout, then offer each for download.
 
+    ``load`` gives the deck; it is called only once a button is pressed or a pack was built in this
+    browser session, so a page showing just the two buttons reads nothing for them (the deck, the whole
+    agenda with its charts and the wall, was most of a cold rerun of the session page).
     ``key`` prefixes the widgets' keys (``{key}_pptx_build``, ``{key}_pptx_download``, ...).
     """
-    digest = _digest(deck)
+    loaded: list[tuple[Deck, str]] = []
+
+    def current() -> tuple[Deck, str]:
+        if not loaded:
+            deck = load()
+            loaded.append((deck, _digest(deck)))
+        return loaded[0]
+
     columns = st.columns(2)
     for column, (kind, (name, mime, icon)) in zip(columns, KINDS.items(), strict=True):
         built = f"{key}_{kind}_built"
         with column:
-            if st.session_state.get(built) != digest:
+            if built not in st.session_state or st.session_state[built] != current()[1]:
                 if not st.button(f"Build the {name}", key=f"{key}_{kind}_build", icon=icon, width="stretch"):
                     continue
+                deck, digest = current()
                 with user_errors(), st.status(f"Building the {name}…", expanded=True) as status:
                     charts = sum(1 for slide in deck.slides if slide.chart and not slide.unavailable)
                     items = f"{len(deck.slides)} agenda item{'s' if len(deck.slides) != 1 else ''}"
@@ -43,6 +55,7 @@ def pack_downloads(deck: Deck, *, key: str = "pack") -> None:
                     _built(kind, digest, deck)
                     status.update(label=f"The {name} is ready.", state="complete", expanded=False)
                 st.session_state[built] = digest
+            deck, digest = current()
             with user_errors():
                 data = _built(kind, digest, deck)
             st.download_button(

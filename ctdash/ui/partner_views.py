@@ -35,8 +35,9 @@ def filters(choices) -> dict:
     return {"role": role, "cycle": cycle, "theme": theme, "region": region}
 
 
-def map_and_picker(rows: pd.DataFrame) -> None:
+def map_and_picker(view: partner_map.MapView) -> None:
     """The map, its legend and a select box; choosing a partner either way opens its profile."""
+    rows = view.rows
     if rows.empty:
         st.info(
             "No partner service matches these filters. Choose “Any” in a filter to see more.",
@@ -46,7 +47,7 @@ def map_and_picker(rows: pd.DataFrame) -> None:
     left, right = st.columns([3, 1], gap="medium")
     with left:
         event = st.pydeck_chart(
-            partner_map.build_deck(rows),
+            view.deck(),
             on_select="rerun",
             selection_mode="single-object",
             key="partner_map",

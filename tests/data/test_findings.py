@@ -1165,11 +1165,15 @@ def test_the_review_queue_is_for_reviewers_and_puts_the_longest_waiting_first(se
     session.get(Finding, first).submitted_at = earlier
     session.flush()
     queue = findings.review_queue(session, viewer=_staff(session))
-    assert [(item.id, item.partner, item.author, item.attachments) for item in queue] == [
+    assert queue.waiting == 2
+    assert [(item.id, item.partner, item.author, item.attachments) for item in queue.items] == [
         (first, "Hull (test data)", author.name, 0),
         (second, "Hull (test data)", author.name, 1),
     ]
-    assert queue[0].themes == ["Socio-economic disadvantage"]
+    assert queue.items[0].themes == ["Socio-economic disadvantage"]
+    start = findings.review_queue(session, viewer=_staff(session), limit=1)
+    assert (start.waiting, [item.id for item in start.items]) == (2, [first])
+    assert findings.review_queue(session, viewer=_staff(session), limit=5).waiting == 2
     with pytest.raises(PermissionDenied, match="Only facilitators and administrators can review findings."):
         findings.review_queue(session, viewer=author)
 

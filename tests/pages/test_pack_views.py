@@ -37,7 +37,11 @@ def _view():
 
     from ctdash.ui.pack_views import pack_downloads
 
-    pack_downloads(st.session_state["deck"])
+    def load():
+        st.session_state["loads"] = st.session_state.get("loads", 0) + 1
+        return st.session_state["deck"]
+
+    pack_downloads(load)
 
 
 @pytest.fixture
@@ -78,6 +82,7 @@ def test_nothing_is_built_until_a_button_is_pressed(builds):
     assert not at.exception
     assert [button.label for button in at.button] == ["Build the PowerPoint", "Build the PDF handout"]
     assert not at.get("download_button") and builds == []
+    assert "loads" not in at.session_state, "nor is the deck read for the two buttons"
 
 
 def test_building_the_powerpoint_offers_it_for_download(downloads, builds):
@@ -107,3 +112,13 @@ def test_a_changed_deck_asks_to_build_again():
     at.run()
     assert not at.get("download_button")
     assert [button.label for button in at.button] == ["Build the PowerPoint", "Build the PDF handout"]
+
+
+def test_once_built_each_run_reads_the_deck_once_to_see_whether_the_pack_is_still_current(downloads):
+    at = _run()
+    at.button(key="pack_pdf_build").click().run()
+    at.button(key="pack_pptx_build").click().run()
+    before = at.session_state["loads"]
+    at.run()
+    assert at.session_state["loads"] == before + 1
+    assert len(at.get("download_button")) == 2

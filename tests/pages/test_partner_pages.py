@@ -34,6 +34,18 @@ def test_the_map_shows_all_fifteen_services_with_a_text_table(app_database, open
     assert len(table) == 15 and "Cornwall" in set(table["Partner service"])
 
 
+def test_the_map_drawn_from_the_cache_shows_a_change_made_elsewhere_on_the_next_rerun(app_database, open_app, database):
+    cornwall = _partner_id(database, "cornwall")
+    at = open_app("pages/partners.py")
+    assert _deck(at) == json.loads(at.run().get("deck_gl_json_chart")[0].proto.json)  # a warm rerun: the same map
+    with database() as session:  # another replica's write
+        session.get(Partner, cornwall).name = "Cornwall Music Service Trust (renamed)"
+    at.run()
+    points = next(layer for layer in _deck(at)["layers"] if layer["id"] == partner_map.LAYER)["data"]
+    assert "Cornwall Music Service Trust (renamed)" in {point["name"] for point in points}
+    assert json.loads(at.get("deck_gl_json_chart")[0].proto.tooltip) == partner_map.TOOLTIP
+
+
 def test_visitors_see_no_research_projects_on_the_map(app_database, open_app):
     at = open_app("pages/partners.py")
     assert set(at.dataframe[0].value["Current project"]) == {"—"}

@@ -253,3 +253,31 @@ def test_removing_an_item_someone_else_already_removed_says_so_and_shows_the_age
     assert not gil.exception and not gil.error
     assert "Someone else changed this session's agenda" in gil.warning[0].value
     assert _agenda(gil) == ["1. Text slide: What we heard"]
+
+
+def test_past_sessions_are_drawn_twenty_at_a_time_the_most_recent_first(app_database, open_app, database, people):
+    from ctdash.ui import meeting_views
+
+    with database() as session:
+        for days in range(1, 23):  # 22 more past sessions: 23 in all, each more recent than the autumn one
+            make_meeting(
+                session, title=f"Past session {days:02d} (test data)", held_on=audit.today() - dt.timedelta(days)
+            )
+    at = _open(open_app, "fay")
+    assert not at.exception
+
+    def titles():
+        labels = [shown(link.proto.label).strip("*") for link in at.get("page_link")]
+        return [label for label in labels if label.endswith("(test data)")]
+
+    assert titles()[:3] == [
+        "Spring working group (test data)",
+        "Past session 01 (test data)",
+        "Past session 02 (test data)",
+    ]
+    assert len(titles()) == 1 + meeting_views.PAST_STEP
+    assert "Showing the 20 most recent of 23." in [shown(caption.value) for caption in at.caption]
+    at.button(key="past_sessions_more").click().run()
+    assert not at.exception
+    assert len(titles()) == 1 + 23 and titles()[-1] == "Autumn working group (test data)"
+    assert "past_sessions_more" not in [button.key for button in at.button]

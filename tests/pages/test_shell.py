@@ -89,3 +89,38 @@ def test_a_page_with_several_cached_reads_asks_for_the_revisions_once_a_run(app_
     assert len(asked) == 1
     at.run()
     assert len(asked) == 2, "every run asks again, so a change from elsewhere is seen at once"
+
+
+def test_a_signed_in_rerun_asks_the_database_in_one_session_and_still_checks_the_sign_in(
+    app_database, open_app, database, monkeypatch
+):
+    from ctdash import sign_in
+    from ctdash.ui import auth
+    from tests.pages.conftest import signed_in_as
+
+    with database() as session:
+        make_user(session, username="kit")
+    opened, asked = [], []
+    original_scope, original_revisions = db.session_scope, db.current_revisions
+
+    def counted_scope(*args, **kwargs):
+        opened.append(1)
+        return original_scope(*args, **kwargs)
+
+    def counted_revisions(session, *args, **kwargs):
+        asked.append(1)
+        return original_revisions(session, *args, **kwargs)
+
+    at = signed_in_as(open_app(), "kit")
+    at.switch_page("pages/library.py").run()
+    assert not at.exception and at.sidebar.button(key="sign_out")
+    monkeypatch.setattr(db, "session_scope", counted_scope)
+    monkeypatch.setattr(db, "current_revisions", counted_revisions)
+    at.run()  # warm: the credentials, the remembered sign-in, the revisions, then cached reads only
+    assert not at.exception and at.sidebar.button(key="sign_out")
+    assert (len(opened), len(asked)) == (1, 1)
+    with original_scope(db.make_engine(app_database)) as session:  # signed out on another device
+        sign_in.end_session(session, at.session_state[auth.SESSION_ID])
+    at.run()
+    assert not at.exception
+    assert not [button for button in at.sidebar.button if button.key == "sign_out"], "checked on every run"
