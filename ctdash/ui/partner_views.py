@@ -21,16 +21,28 @@ def filters(choices) -> dict:
     role_names = {kind.value: partners.ROLE_LABELS[kind] for kind in PartnerRoleKind}
     columns = st.columns(4)
     role = columns[0].selectbox(
-        "Role", [None, *role_names], format_func=lambda value: role_names.get(value, ANY), key="map_role"
+        "Role",
+        [None, *role_names],
+        format_func=lambda value: role_names.get(value, ANY),
+        key="map_role",
+        placeholder=ANY,
     )
     cycle = columns[1].selectbox(
-        "Research cycle", [None, *choices.cycles], format_func=lambda value: value or ANY, key="map_cycle"
+        "Research cycle",
+        [None, *choices.cycles],
+        format_func=lambda value: value or ANY,
+        key="map_cycle",
+        placeholder=ANY,
     )
     theme = columns[2].selectbox(
-        "Theme", [None, *choices.themes], format_func=lambda value: choices.themes.get(value, ANY), key="map_theme"
+        "Theme",
+        [None, *choices.themes],
+        format_func=lambda value: choices.themes.get(value, ANY),
+        key="map_theme",
+        placeholder=ANY,
     )
     region = columns[3].selectbox(
-        "Region", [None, *choices.regions], format_func=lambda value: value or ANY, key="map_region"
+        "Region", [None, *choices.regions], format_func=lambda value: value or ANY, key="map_region", placeholder=ANY
     )
     return {"role": role, "cycle": cycle, "theme": theme, "region": region}
 

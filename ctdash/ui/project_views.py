@@ -61,22 +61,32 @@ def filters(choices: projects.BoardChoices) -> dict:
     """Cycle, partner, theme and stage in one row; returns the keyword arguments for ``projects.board``."""
     columns = st.columns(4)
     cycle = columns[0].selectbox(
-        "Research cycle", [None, *choices.cycles], format_func=lambda value: value or ANY, key="board_cycle"
+        "Research cycle",
+        [None, *choices.cycles],
+        format_func=lambda value: value or ANY,
+        key="board_cycle",
+        placeholder=ANY,
     )
     partner_id = columns[1].selectbox(
         "Partner service",
         [None, *choices.partners],
         format_func=lambda value: choices.partners.get(value, ANY),
         key="board_partner",
+        placeholder=ANY,
     )
     theme = columns[2].selectbox(
-        "Theme", [None, *choices.themes], format_func=lambda value: choices.themes.get(value, ANY), key="board_theme"
+        "Theme",
+        [None, *choices.themes],
+        format_func=lambda value: choices.themes.get(value, ANY),
+        key="board_theme",
+        placeholder=ANY,
     )
     stage = columns[3].selectbox(
         "Stage",
         [None, *(stage.value for stage in projects.STAGES)],
         format_func=lambda value: stage_label(value) if value else ANY,
         key="board_stage",
+        placeholder=ANY,
     )
     return {"cycle": cycle, "partner_id": partner_id, "theme": theme, "stage": stage}
 
