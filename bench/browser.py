@@ -62,14 +62,14 @@ FRESH, FILTER = "fresh load to the first rows", "facet click to the new rows"
 APP_ROWS = ".st-key-library_results a[href*='finding?id=']"  # each listed finding's title, a link
 DATASETTE_ROWS = "table.rows-and-columns tbody td.col-id"
 
-# True once the elements ``selector`` finds read ``expected`` (their texts, one a line, in order) and
-# the first is laid out on screen.
+# Once the elements ``selector`` finds read ``expected`` (their texts, one a line, in order) and the
+# first is laid out on screen: the time since the document's navigation began; until then false.
 SHOWN = """([selector, expected]) => {
   const found = document.querySelectorAll(selector);
   if (!found.length) return false;
   const box = found[0].getBoundingClientRect();
   return box.width > 0 && box.height > 0
-    && Array.from(found, element => element.textContent.trim()).join("\\n") === expected;
+    && Array.from(found, element => element.textContent.trim()).join("\\n") === expected && performance.now();
 }"""
 
 
@@ -87,8 +87,9 @@ class Side:
     recorder: bool = False
     samples: dict[str, list[float]] = field(default_factory=dict)
 
-    def wait(self, page, expected: str) -> None:
-        page.wait_for_function(SHOWN, arg=[self.rows, expected], polling="raf", timeout=TIMEOUT_MS)
+    def wait(self, page, expected: str) -> float:
+        """Wait until the rows read ``expected``; return when that was, in the document's time (ms)."""
+        return page.wait_for_function(SHOWN, arg=[self.rows, expected], polling="raf", timeout=TIMEOUT_MS).json_value()
 
     def open(self, browser):
         context = browser.new_context(viewport=VIEWPORT)
@@ -191,6 +192,17 @@ def datasette_side(page_url: str) -> Side:
 # --- what the first load sends ------------------------------------------------------------------------
 
 
+# When, since navigation began, the document had arrived and was parsed, and (the app's recorder) the
+# app was first drawn, asked for its first run, and that run started and finished on the server.
+TIMELINE = """() => {
+  const navigation = performance.getEntriesByType("navigation")[0], events = window.__events || [];
+  const first = kind => (events.find(event => event.kind === kind) || {}).at ?? null;
+  return {document: navigation.responseEnd, parsed: navigation.domContentLoadedEventEnd,
+          app_drawn: first("initial"), run_asked: first("request"), run_started: first("started"),
+          run_finished: first("finished")};
+}"""
+
+
 def first_load(side: Side, browser) -> dict:
     """One more fresh load, recorded: requests and bytes by kind, websocket messages, script runs."""
     page = side.open(browser)
@@ -209,9 +221,10 @@ def first_load(side: Side, browser) -> dict:
     page.on("websocket", on_websocket)
     try:
         page.goto(side.start_url, wait_until="commit")
-        side.wait(page, side.before)
+        shown = side.wait(page, side.before)
         if side.recorder:
             settle(page)
+        timeline = page.evaluate(TIMELINE) | {"rows_on_screen": shown}
         by_kind: Counter = Counter()
         count: Counter = Counter()
         for request in requests:
@@ -230,6 +243,7 @@ def first_load(side: Side, browser) -> dict:
             "by_kind": {kind: {"requests": count[kind], "bytes": by_kind[kind]} for kind in sorted(count)},
             "websocket": frames,
             "script_runs": runs,
+            "timeline_ms": {name: round(at) for name, at in timeline.items() if at is not None},
         }
     finally:
         page.context.close()
@@ -248,7 +262,8 @@ def describe_load(name: str, load: dict) -> str:
         )
     if load["script_runs"] is not None:
         line += f"; the script ran {load['script_runs']} times"
-    return line
+    steps = ", ".join(f"{name.replace('_', ' ')} {at:,}" for name, at in load["timeline_ms"].items())
+    return line + f"\n  ms from navigation: {steps}"
 
 
 # --- the run ------------------------------------------------------------------------------------------
