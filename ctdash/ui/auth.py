@@ -8,9 +8,14 @@ working at once. Lockout and the audit trail wrap the authenticator's own login.
 
 from __future__ import annotations
 
+import importlib
+import types
+
+import extra_streamlit_components as stx
 import jwt
 import streamlit as st
 import streamlit_authenticator as stauth
+from streamlit_authenticator.models import cookie_model
 from streamlit_authenticator.utilities.exceptions import LoginError
 
 from ctdash import passwords, sign_in, users
@@ -52,6 +57,31 @@ _ENDED_NOTICES = {
 }
 
 
+class CookieWriter(stx.CookieManager):
+    """The cookie component for writing only: it sets and deletes the cookie, and never reads.
+
+    extra_streamlit_components' manager draws a reading element on every run, whose reply (every
+    cookie, once its frame has loaded) reruns the script: every page load ran the script twice and
+    loaded the component's frame, script and stylesheet, and a click in that second run could be
+    lost. ctdash reads the cookie from the request (``st.context.cookies``, as the library's own
+    ``get_cookie`` does), so nothing needs that element. The setting and deleting elements are the
+    library's own, drawn in the run that signs in or out.
+    """
+
+    def __init__(self, key: str = "init") -> None:
+        del key  # the reading element's key: nothing is read
+        self.cookie_manager = importlib.import_module("extra_streamlit_components.CookieManager")._component_func
+        self.cookies = {}
+
+    def delete(self, cookie: str, key: str = "delete") -> None:
+        self.cookies[cookie] = None  # the library deletes it from what the reading element would have read
+        super().delete(cookie, key)
+
+
+# Every Authenticate's cookie model makes its manager through this name (CookieModel.__init__).
+cookie_model.stx = types.SimpleNamespace(CookieManager=CookieWriter)
+
+
 def _adapt(authenticator: stauth.Authenticate, key: str) -> None:
     """Everything that reaches into streamlit-authenticator 0.4.2's internals, in one place.
 
@@ -59,6 +89,7 @@ def _adapt(authenticator: stauth.Authenticate, key: str) -> None:
        parallel guesses, and the one account being signed in to is loaded at that moment (the
        library expects every account in memory).
     2. A successful check starts a remembered sign-in row, whose random id the cookie carries.
+    3. (At import, above) its cookie model's manager is a ``CookieWriter``, which never reads.
     tests/pages/test_authenticator_adapter.py fails loudly if an upgrade moves any of these.
     """
     controller = authenticator.authentication_controller

@@ -160,6 +160,9 @@ COOKIE_IS_SET = f"document.cookie.split('; ').some(c => c.startsWith('{COOKIE_NA
 RECORDER = """
 if (window === window.top) {
   window.__events = [];
+  window.__changed = performance.now();  // the last change to the page's elements
+  new MutationObserver(() => { window.__changed = performance.now(); })
+    .observe(document, {subtree: true, childList: true, attributes: true, characterData: true});
   const note = (kind, extra) => window.__events.push({kind, at: performance.now(), ...extra});
   window.addEventListener("message", event => {
     if (event.data && event.data.type === "streamlit:setComponentValue") note("reply");
@@ -212,26 +215,31 @@ if (window === window.top) {
 }
 """
 
-# True once the cookie component has replied since the page loaded, the page has asked for the run
-# that reply needs, the server has started a run after the last request (the server folds every
-# request it has received into the next run it starts, so that run includes ours), that run has
-# finished normally (not cut short by a rerun), and the page shows it finished.
+# True once the page has asked for a run (its first, or the one a cookie component's reply needs) and
+# no component has replied since, the server has started a run after the last request (the server
+# folds every request it has received into the next run it starts, so that run includes ours), that
+# run has finished normally (not cut short by a rerun), the page shows it finished, and nothing on
+# the page has changed for QUIET_MS (elements whose code loads on first use are drawn a moment after
+# the run). A page load draws no cookie component (ctdash.ui.auth.CookieWriter): signing in and out do.
+QUIET_MS = 300
 SETTLED = """() => {
   const events = window.__events || [];
   const last = kind => events.map(e => e.kind).lastIndexOf(kind);
   const reply = last("reply"), request = last("request"), started = last("started"), finished = last("finished");
   const app = document.querySelector('[data-testid="stApp"]');
-  return reply >= 0 && request > reply && started > request && finished > started
+  return request >= 0 && request > reply && started > request && finished > started
     && [0, 3].includes(events[finished].status)
-    && !!app && app.getAttribute("data-test-script-state") === "notRunning";
-}"""
+    && !!app && app.getAttribute("data-test-script-state") === "notRunning"
+    && performance.now() - window.__changed >= QUIET_MS;
+}""".replace("QUIET_MS", str(QUIET_MS))
 
 
 def settle(page) -> None:
-    """Wait until the cookie component has replied and the run it asked for has finished.
+    """Wait until the page's run, and the run any cookie component's reply asked for, has finished.
 
-    Acting before that races a rerun the component triggers; a click that lands in it has been
-    seen to be lost (about 1 in 50 tries), which is not what these tests are about.
+    Acting before that races a rerun; a click that lands in it has been seen to be lost (about 1 in
+    50 tries, when every page load drew a reading cookie component), which is not what these tests
+    are about.
     """
     page.wait_for_function(SETTLED)
 

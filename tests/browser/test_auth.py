@@ -9,17 +9,16 @@ so the tests depend neither on each other nor on their order.
 
 The remember-me cookie is set and deleted by a component (extra_streamlit_components'
 CookieManager) in the browser, a moment after the script run that asks for it; each reply of that
-component reruns the script. The page records those replies and the script runs (``RECORDER``),
+component reruns the script. A page load draws none: the server reads the cookie from the request
+(``ctdash.ui.auth.CookieWriter``). The page records those replies and the script runs (``RECORDER``),
 so the tests wait for exactly what they need instead of sleeping.
 """
 
 from __future__ import annotations
 
-import contextlib
 import re
 
 import pytest
-from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, Route, expect
 
 from ctdash import db, users
@@ -31,6 +30,7 @@ from tests.browser.conftest import (
     PASSWORD,
     App,
     Person,
+    idle,
     new_page,
     reload,
     serve_with_people,
@@ -209,12 +209,14 @@ def test_a_cookie_from_before_signing_out_no_longer_signs_in(app, page):
     expect_signed_out(page)
 
 
-def test_signing_out_before_the_cookie_component_has_first_replied_still_signs_out_for_good(app, page):
-    """Sign out straight after a reload, while the new page's cookie component is still loading.
+def test_signing_out_straight_after_a_reload_signs_out_for_good(app, page):
+    """Sign out straight after a reload, while the component that deletes the cookie is still loading.
 
-    Its first reply reruns the script, and that rerun drops the component that was to delete the
-    cookie before it has run, so the cookie stays. This happened in 3 of 8 plain tries; holding
-    the components' pages until after the click makes the order certain.
+    When every page load also drew a component that read the cookies, its first reply reran the
+    script, and that rerun dropped the deleting component before it had run, so the cookie stayed
+    (3 of 8 plain tries). A page load now draws no cookie component (the server reads the cookie from
+    the request), so the deleting one is the only one; holding its page until after the click makes
+    the order certain.
     """
     person = app.people["signs_out_soon_after_a_reload"]
     sign_in(page, app, person)
@@ -228,18 +230,17 @@ def test_signing_out_before_the_cookie_component_has_first_replied_still_signs_o
             route.continue_()
 
     page.route(COOKIE_COMPONENT_PAGE, hold)
-    page.reload()  # not reload(page): its cookie component is held, so it cannot settle yet
+    page.reload()  # not reload(page): the deleting component is held below, so the page cannot settle then
     expect_signed_in(page, person)  # restored from the cookie, on the server
-    expect(page.locator('iframe[src*="cookie_manager"]')).to_have_count(1)  # reads the cookies
+    idle(page)
+    expect(page.locator('iframe[src*="cookie_manager"]')).to_have_count(0)  # nothing reads the cookies
     sign_out(page)
     expect(sidebar(page).get_by_role("link", name="Sign in")).to_be_visible()
-    expect(page.locator('iframe[src*="cookie_manager"]')).to_have_count(2)  # and deletes ours
-    assert len(held) == 2
-    held[0].continue_()  # the reading component loads first; its reply reruns the script
-    settle(page)
+    expect(page.locator('iframe[src*="cookie_manager"]')).to_have_count(1)  # the one that deletes ours
+    assert len(held) == 1
+    held[0].continue_()
     page.unroute(COOKIE_COMPONENT_PAGE)
-    with contextlib.suppress(PlaywrightError):  # the deleting component may be gone by now
-        held[1].continue_()
+    wait_for_no_cookie(page)
     settle(page)
     expect_signed_out(page)
 

@@ -47,6 +47,7 @@ def _adapted():
         "token": cookie._token_encode(),
         "delete_cookie": callable(authenticator.cookie_controller.delete_cookie),
         "set_cookie": callable(authenticator.cookie_controller.set_cookie),
+        "writer": isinstance(cookie.cookie_manager, auth.CookieWriter),
     }
 
 
@@ -55,5 +56,6 @@ def test_the_adapter_finds_every_internal_it_replaces_and_the_cookie_carries_the
     assert not at.exception
     found = at.session_state["found"]
     assert found["login_replaced"] and found["credentials"] and found["delete_cookie"] and found["set_cookie"]
+    assert found["writer"]  # CookieModel makes its manager through the name ctdash.ui.auth replaces
     payload = jwt.decode(found["token"], KEY, algorithms=["HS256"])
     assert (payload["username"], payload["sid"]) == ("kit", "the-sign-in-id")
