@@ -193,6 +193,8 @@ class _Index:
     evidence: np.ndarray  # code in evidence, -1 when none
     year: np.ndarray  # code in years
     newest: np.ndarray  # rank: 0 is the most recently dated
+    newest_order: np.ndarray  # the positions by rank
+    newest_dates: np.ndarray  # their dates, negated (so ascending), to find where a changed finding goes
     theme_of: np.ndarray  # (finding position, theme code) pairs, in the order of the rows' pairs
     theme_code: np.ndarray
     themes: _Vocabulary  # slugs, names
@@ -382,7 +384,7 @@ def _indexed(revision: int, rows: _Rows, names: _Names) -> _Index:
         revision=revision,
         rows=rows,
         partner=_codes(rows.partner_id, names.partner_ids),
-        newest=_ranks(np.lexsort((rows.ids, rows.dated))[::-1].copy()),
+        **_by_date(rows, np.lexsort((rows.ids, rows.dated))[::-1].copy()),
         theme_of=np.searchsorted(rows.ids, rows.pair_finding).astype(np.int32),
         theme_code=_codes(rows.pair_theme, names.theme_ids),
         themes=names.themes,
@@ -431,20 +433,23 @@ def _renamed(index: _Index, revision: int, names: _Names) -> _Index:
 def _updated(index: _Index, revision: int, changed: np.ndarray, fresh: _Rows, names: _Names) -> _Index | None:
     """``index`` with the findings ``changed`` (ascending ids) as ``fresh`` holds them now (a deleted one
     is not there), working out codes and ranks for those alone; None when a cycle, evidence type or year
-    appears or goes (the whole index is worked out again)."""
+    appears or goes (the whole index is worked out again). What a change leaves as it was (the order by
+    date, the theme pairs) is kept as it is."""
     old = index.rows
     size = len(old.ids)
     found = np.searchsorted(old.ids, changed)
     held = found < size
     held[held] = old.ids[found[held]] == changed[held]
+    gone = found[held]  # the changed findings' old positions
     keep = np.ones(size, dtype=bool)
-    keep[found[held]] = False
-    in_place = bool(held.all()) and np.array_equal(fresh.ids, changed)  # the same findings: the same places
+    keep[gone] = False
+    in_place = len(gone) == len(changed) and np.array_equal(fresh.ids, changed)  # the same findings, places
     if in_place:
-        moved = np.arange(size)
-        placed = found
+        moved, placed = None, gone
 
         def spliced(column: np.ndarray, values: np.ndarray) -> np.ndarray:
+            if np.array_equal(column[placed], values):
+                return column  # never changed in place: shared by the two indexes
             column = column.copy()
             column[placed] = values
             return column
@@ -473,31 +478,47 @@ def _updated(index: _Index, revision: int, changed: np.ndarray, fresh: _Rows, na
         if np.any((values >= 0) & (code < 0)):
             return None
         column, tallied = getattr(index, facet), len(vocabulary)
-        count = getattr(index, f"{facet}_count") - _tally(column[~keep], tallied) + _tally(code, tallied)
+        count = getattr(index, f"{facet}_count") - _tally(column[gone], tallied) + _tally(code, tallied)
         if np.any(count == 0):
             return None
         codes[facet], counts[f"{facet}_count"] = spliced(column, code), count
 
     pairs_kept = keep[index.theme_of]
+    gone_pairs = ~pairs_kept
+    same_pairs = in_place and _pairs(old.pair_finding[gone_pairs], old.pair_theme[gone_pairs]) == _pairs(
+        fresh.pair_finding, fresh.pair_theme
+    )
+    if same_pairs:
+        pair_finding, pair_theme, theme_of = old.pair_finding, old.pair_theme, index.theme_of
+        theme_code = index.theme_code
+    else:
+        pair_finding = np.concatenate([old.pair_finding[pairs_kept], fresh.pair_finding])
+        pair_theme = np.concatenate([old.pair_theme[pairs_kept], fresh.pair_theme])
+        kept_of = index.theme_of[pairs_kept]
+        theme_of = np.concatenate(
+            [kept_of if moved is None else moved[kept_of], placed[np.searchsorted(fresh.ids, fresh.pair_finding)]]
+        ).astype(np.int32)
+        theme_code = np.concatenate([index.theme_code[pairs_kept], _codes(fresh.pair_theme, index.theme_ids)])
+    if not np.array_equal(names.theme_ids, index.theme_ids):
+        theme_code = _codes(pair_theme, names.theme_ids)
     rows = _Rows(
         **{name: spliced(getattr(old, name), getattr(fresh, name)) for name in _PER_FINDING},
-        pair_finding=np.concatenate([old.pair_finding[pairs_kept], fresh.pair_finding]),
-        pair_theme=np.concatenate([old.pair_theme[pairs_kept], fresh.pair_theme]),
+        pair_finding=pair_finding,
+        pair_theme=pair_theme,
     )
-    same_themes = np.array_equal(names.theme_ids, index.theme_ids)
     return _Index(
         revision=revision,
         rows=rows,
         partner=spliced(index.partner, _codes(fresh.partner_id, names.partner_ids))
         if np.array_equal(names.partner_ids, index.partner_ids)
         else _codes(rows.partner_id, names.partner_ids),
-        newest=_newest(index, rows, keep, moved, placed),
-        theme_of=np.concatenate(
-            [moved[index.theme_of[pairs_kept]], placed[np.searchsorted(fresh.ids, fresh.pair_finding)]]
-        ).astype(np.int32),
-        theme_code=np.concatenate([index.theme_code[pairs_kept], _codes(fresh.pair_theme, names.theme_ids)])
-        if same_themes
-        else _codes(rows.pair_theme, names.theme_ids),
+        **(
+            {name: getattr(index, name) for name in ("newest", "newest_order", "newest_dates")}
+            if in_place and np.array_equal(old.dated[gone], fresh.dated)
+            else _newest(index, rows, gone, moved, placed)
+        ),
+        theme_of=theme_of,
+        theme_code=theme_code,
         themes=names.themes,
         partners=names.partners,
         cycles=index.cycles,
@@ -507,23 +528,38 @@ def _updated(index: _Index, revision: int, changed: np.ndarray, fresh: _Rows, na
         partner_ids=names.partner_ids,
         **codes,
         **counts,
+        # The pairs grouped by finding (``_pairs_by_finding``) hold while the pairs and positions do.
+        later={"pairs": index.later["pairs"]} if same_pairs and "pairs" in index.later else {},
     )
 
 
-def _newest(index: _Index, rows: _Rows, keep: np.ndarray, moved: np.ndarray, placed: np.ndarray) -> np.ndarray:
-    """The newest-first ranks of ``rows``: the kept findings in their old order (at their new positions),
-    each changed one put in its place by its date (then id, both descending), as the full sort would."""
-    order = np.empty(len(index.newest), dtype=np.int64)
-    order[index.newest] = np.arange(len(index.newest))
-    order = moved[order[keep[order]]]
-    dated, ids = rows.dated[order], rows.ids[order]  # both descending, ids within one date
+def _pairs(findings: np.ndarray, themes: np.ndarray) -> set[tuple[int, int]]:
+    return set(zip(findings.tolist(), themes.tolist(), strict=True))
+
+
+def _by_date(rows: _Rows, order: np.ndarray) -> dict[str, np.ndarray]:
+    return {"newest": _ranks(order), "newest_order": order, "newest_dates": -rows.dated[order]}
+
+
+def _newest(
+    index: _Index, rows: _Rows, gone: np.ndarray, moved: np.ndarray | None, placed: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The newest-first order of ``rows``: the other findings in their old order (at their new positions;
+    ``moved`` None when those are the old ones), each changed one (old positions ``gone``, new ones
+    ``placed``) put in its place by its date, then id, both descending, as the full sort would."""
+    drop = index.newest[gone]
+    order, dates = np.delete(index.newest_order, drop), np.delete(index.newest_dates, drop)
+    if moved is not None:
+        order = moved[order]
     fresh = placed[np.lexsort((-rows.ids[placed], -rows.dated[placed]))]  # the changed, newest first
-    starts = np.searchsorted(-dated, -rows.dated[fresh], side="left")  # how many are dated later
-    ends = np.searchsorted(-dated, -rows.dated[fresh], side="right")
+    key = -rows.dated[fresh]
+    starts = np.searchsorted(dates, key, side="left")  # how many are dated later
+    ends = np.searchsorted(dates, key, side="right")
     for number in np.flatnonzero(ends > starts):  # the same date to the microsecond: the higher id first
         start = starts[number]
-        starts[number] = start + np.searchsorted(-ids[start : ends[number]], -rows.ids[fresh[number]])
-    return _ranks(np.insert(order, starts, fresh))
+        starts[number] = start + np.searchsorted(-rows.ids[order[start : ends[number]]], -rows.ids[fresh[number]])
+    order = np.insert(order, starts, fresh)
+    return {"newest": _ranks(order), "newest_order": order, "newest_dates": np.insert(dates, starts, key)}
 
 
 def _index(session: Session) -> _Index:

@@ -37,8 +37,8 @@ def _canonical(index: library._Index) -> dict:
     columns = {name: getattr(index.rows, name).tolist() for name in library._PER_FINDING}
     derived = {
         name: getattr(index, name).tolist()
-        for name in ("partner", "cycle", "evidence", "year", "newest", "theme_ids", "partner_ids")
-        + ("cycle_count", "evidence_count", "year_count")
+        for name in ("partner", "cycle", "evidence", "year", "newest", "newest_order", "newest_dates")
+        + ("theme_ids", "partner_ids", "cycle_count", "evidence_count", "year_count")
     }
     vocabularies = {name: getattr(index, name) for name in ("themes", "partners", "cycles", "evidence_types", "years")}
     return {"revision": index.revision, "pairs": pairs, **columns, **derived, **vocabularies}
