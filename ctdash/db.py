@@ -476,9 +476,9 @@ def restart_finding_changes(session: Session) -> None:
     """Say that any finding may have changed, as of the findings revision now: after writes the log cannot
     describe, such as a restored backup, every copy of the library's index reads every finding again."""
     session.flush()
-    session.execute(delete(finding_changes))
     (revision,) = current_revisions(session, (FINDINGS,))
-    session.execute(insert(finding_changes).values(revision=revision, finding_id=0))
+    session.execute(delete(finding_changes).where(finding_changes.c.revision.is_(None)))
+    _floor_finding_changes(session, revision)
 
 
 @event.listens_for(Session, "after_rollback")

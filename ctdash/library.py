@@ -2,8 +2,9 @@
 
 Facet counts, filters, sorting and paging are computed in memory over a compact index of every
 finding's facet values (ids, status, visibility, service, author, kind, cycle, evidence type, year,
-themes; a few megabytes at 100,000 findings). The index is built once per database and findings
-revision, so it is shared by every viewer and rebuilt only after a change to findings; each call
+themes; a few megabytes at 100,000 findings). The index is kept once per database and findings
+revision, so it is shared by every viewer; after the revision moves it reads the log of changed
+findings the database keeps (``models.finding_changes``) and updates just those findings. Each call
 applies the viewer's scope to it (``_in_scope``, the same rules as ``permissions.visible_findings``,
 tested against it) before anything is counted. A search asks the database's full-text index for
 the matching ids (``ctdash.search``); every facet's counts then come from one pass over those ids,
