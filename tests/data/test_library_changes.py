@@ -431,3 +431,22 @@ def test_after_any_sequence_of_changes_the_index_equals_one_built_afresh(engines
             library._indexes[key] = held  # the next commit updates the index the changes led to
 
     run()
+
+
+@BACKENDS
+def test_the_schema_at_head_logs_every_change_to_findings_and_their_themes(engines):
+    # A later migration that copies ``findings`` or ``finding_themes`` on SQLite (batch mode) drops their
+    # triggers with the old table, and the index would silently stop seeing changes: it must make them again.
+    reader, _ = engines
+    sql = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if reader.dialect.name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    )
+    with reader.connect() as connection:
+        found = set(connection.execute(text(sql)).scalars())
+    assert {
+        f"{table}_changes_{event}"
+        for table in ("findings", "finding_themes")
+        for event in ("insert", "update", "delete")
+    } <= found
