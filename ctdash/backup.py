@@ -4,7 +4,8 @@ SQLite's online backup copies every page in one step, so the copy is one moment'
 while people are saving (WAL readers never block writers). A restore copies a checked backup over
 the live database the same way, under SQLite's own lock, then upgrades its schema and moves every
 data revision past both the old and the restored counters, so no cache keyed by a revision can
-serve something from before the restore.
+serve something from before the restore; the log of changed findings starts again there, so the
+library's index reads every finding again.
 
 PostgreSQL has its own tools for this, which make consistent dumps of a running server: for it
 ``postgres_commands`` gives the ``pg_dump`` and ``pg_restore`` lines to run.
@@ -99,6 +100,7 @@ def restore(engine: Engine, source: Path) -> Copy:
                 .where(DataRevision.area == area)
                 .values(revision=max(before.get(area, 0), restored.get(area, 0)) + 1)
             )
+        db.restart_finding_changes(session)  # the restored log tells another history
     return Copy(source, found.schema, found.findings, source.stat().st_size)
 
 

@@ -25,7 +25,9 @@ from sqlalchemy import (
     Connection,
     Engine,
     create_engine,
+    delete,
     event,
+    insert,
     literal,
     literal_column,
     select,
@@ -59,6 +61,7 @@ from ctdash.models import (
     Visit,
     WallJoin,
     WallPost,
+    finding_changes,
 )
 
 log = logging.getLogger(__name__)
@@ -475,9 +478,55 @@ def _note_changed_areas(session: Session, _flush_context) -> None:
 def _bump_revisions_at_commit(session: Session) -> None:
     session.flush()
     for area in sorted(session.info.pop(_PENDING_AREAS, ())):
-        session.execute(
-            update(DataRevision).where(DataRevision.area == area).values(revision=DataRevision.revision + 1)
-        )
+        bumped = session.execute(
+            update(DataRevision)
+            .where(DataRevision.area == area)
+            .values(revision=DataRevision.revision + 1)
+            .returning(DataRevision.revision)
+        ).scalar()
+        if area == FINDINGS and bumped is not None:
+            _stamp_finding_changes(session, bumped)
+
+
+# The log of changed findings (``models.finding_changes``) keeps this many findings revisions; it is
+# pruned once every PRUNE_EVERY. A commit that changed more findings than BULK (an import, the
+# generated dataset) leaves a floor at its revision instead of its rows: every index reads all again.
+FINDING_CHANGES_KEPT = 1000
+PRUNE_EVERY = 100
+BULK = 10_000
+
+
+def _stamp_finding_changes(session: Session, revision: int) -> None:
+    """Give the findings this transaction changed (logged by triggers, with no revision yet) the findings
+    revision it just took.
+
+    Called right after the bump, so on PostgreSQL the transaction holds the findings counter's row
+    lock until it commits: revisions are taken in commit order, and a reader that sees revision R
+    sees every change stamped R or lower. Rows still unstamped are this transaction's own, or those
+    of a writer that bumped no revision (which the caches could not see either): stamped now.
+    """
+    stamped = session.execute(
+        update(finding_changes).where(finding_changes.c.revision.is_(None)).values(revision=revision)
+    ).rowcount
+    if stamped > BULK:
+        _floor_finding_changes(session, revision)
+    elif revision % PRUNE_EVERY == 0 and revision > FINDING_CHANGES_KEPT:
+        _floor_finding_changes(session, revision - FINDING_CHANGES_KEPT)
+
+
+def _floor_finding_changes(session: Session, revision: int) -> None:
+    """Forget the changes at or below ``revision``, leaving a floor that says so (finding id 0)."""
+    session.execute(delete(finding_changes).where(finding_changes.c.revision <= revision))
+    session.execute(insert(finding_changes).values(revision=revision, finding_id=0))
+
+
+def restart_finding_changes(session: Session) -> None:
+    """Say that any finding may have changed, as of the findings revision now: after writes the log cannot
+    describe, such as a restored backup, every copy of the library's index reads every finding again."""
+    session.flush()
+    (revision,) = current_revisions(session, (FINDINGS,))
+    session.execute(delete(finding_changes).where(finding_changes.c.revision.is_(None)))
+    _floor_finding_changes(session, revision)
 
 
 @event.listens_for(Session, "after_rollback")

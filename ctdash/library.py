@@ -2,8 +2,9 @@
 
 Facet counts, filters, sorting and paging are computed in memory over a compact index of every
 finding's facet values (ids, status, visibility, service, author, kind, cycle, evidence type, year,
-themes; a few megabytes at 100,000 findings). The index is built once per database and findings
-revision, so it is shared by every viewer and rebuilt only after a change to findings; each call
+themes; a few megabytes at 100,000 findings). The index is kept once per database and findings
+revision, so it is shared by every viewer; after the revision moves it reads the log of changed
+findings the database keeps (``models.finding_changes``) and updates just those findings. Each call
 applies the viewer's scope to it (``_in_scope``, the same rules as ``permissions.visible_findings``,
 tested against it) before anything is counted. A search asks the database's full-text index for
 the matching ids (``ctdash.search``); every facet's counts then come from one pass over those ids,
@@ -17,7 +18,6 @@ results (any of them); different facets narrow them (all of them).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -167,7 +167,6 @@ class _Rows:
     """Every finding's stored facet values, position i being the finding ``ids[i]`` (ids ascending)."""
 
     ids: np.ndarray
-    version: np.ndarray
     status: np.ndarray  # code in STATUSES
     public: np.ndarray  # bool
     partner_id: np.ndarray
@@ -177,61 +176,11 @@ class _Rows:
     dated: np.ndarray  # microseconds since 1970: published, or last changed when not published
     cycle: np.ndarray  # the cycle's first year (2024 for "2024-25"), -1 when none
     evidence: np.ndarray  # code in EVIDENCE_TYPES, -1 when none (or not one of them)
-    pair_finding: np.ndarray  # (finding id, theme id) pairs: two parallel arrays
+    pair_finding: np.ndarray  # (finding id, theme id) pairs, in no particular order: two parallel arrays
     pair_theme: np.ndarray
 
-    def without(self, gone: np.ndarray) -> _Rows:
-        """These rows less the findings whose ids are in ``gone``."""
-        keep = ~np.isin(self.ids, gone)
-        keep_pairs = ~np.isin(self.pair_finding, gone)
-        return _Rows(
-            **{name: getattr(self, name)[keep] for name in _PER_FINDING},
-            pair_finding=self.pair_finding[keep_pairs],
-            pair_theme=self.pair_theme[keep_pairs],
-        )
 
-    @functools.cached_property
-    def bucket_sums(self) -> dict[int, tuple[int, int, int]]:
-        """Per bucket of ids: how many findings, the sum of their versions and of id × version. Worked
-        out once per set of rows (an unchanged index compares against it after every revision bump)."""
-        return _bucket_sums(self)
-
-    @functools.cached_property
-    def totals(self) -> tuple[int, int, int]:
-        """The bucket sums over every finding at once."""
-        return (
-            len(self.ids),
-            int(self.version.sum()),
-            int(((self.ids % 1_000_003) * self.version).sum()),
-        )
-
-    @functools.cached_property
-    def pairs_checksum(self) -> tuple[int, int]:
-        return len(self.pair_finding), int((self.pair_finding * 64 + self.pair_theme).sum())
-
-    def joined(self, other: _Rows) -> _Rows:
-        """These rows and ``other``'s (findings not in these), in id order."""
-        order = np.argsort(np.concatenate([self.ids, other.ids]), kind="stable")
-        return _Rows(
-            **{name: np.concatenate([getattr(self, name), getattr(other, name)])[order] for name in _PER_FINDING},
-            pair_finding=np.concatenate([self.pair_finding, other.pair_finding]),
-            pair_theme=np.concatenate([self.pair_theme, other.pair_theme]),
-        )
-
-
-_PER_FINDING = (
-    "ids",
-    "version",
-    "status",
-    "public",
-    "partner_id",
-    "author_id",
-    "kind",
-    "year",
-    "dated",
-    "cycle",
-    "evidence",
-)
+_PER_FINDING = ("ids", "status", "public", "partner_id", "author_id", "kind", "year", "dated", "cycle", "evidence")
 
 
 @dataclass(frozen=True)
@@ -245,7 +194,9 @@ class _Index:
     evidence: np.ndarray  # code in evidence, -1 when none
     year: np.ndarray  # code in years
     newest: np.ndarray  # rank: 0 is the most recently dated
-    theme_of: np.ndarray  # (finding position, theme code) pairs
+    newest_order: np.ndarray  # the positions by rank
+    newest_dates: np.ndarray  # their dates, negated (so ascending), to find where a changed finding goes
+    theme_of: np.ndarray  # (finding position, theme code) pairs, in the order of the rows' pairs
     theme_code: np.ndarray
     themes: _Vocabulary  # slugs, names
     partners: _Vocabulary  # slugs, short names
@@ -254,6 +205,11 @@ class _Index:
     years: _Vocabulary
     theme_ids: np.ndarray  # the themes' ids, in the order of ``themes``
     partner_ids: np.ndarray  # the services' ids, in the order of ``partners``
+    # How many findings have each cycle, evidence type and year: a value's last finding going away
+    # takes it out of the vocabulary.
+    cycle_count: np.ndarray
+    evidence_count: np.ndarray
+    year_count: np.ndarray
     later: dict = field(default_factory=dict, compare=False)  # orders worked out when first asked for
 
     @property
@@ -287,7 +243,9 @@ class _Index:
 
 _indexes: dict[str, _Index] = {}
 _index_lock = threading.Lock()
-REFRESH_SHARE = 0.1  # at most this share of findings changed since the last index: read just those again
+# At most this share of findings (and this many) changed since the last index: update it with just those.
+REFRESH_SHARE = 0.1
+MOST_CHANGED = 5000
 
 
 def _codes(values: np.ndarray, vocabulary: np.ndarray) -> np.ndarray:
@@ -320,18 +278,10 @@ def _array(rows: list[tuple], columns: int, dtype) -> np.ndarray:
     return np.array(rows, dtype=dtype) if rows else np.empty((0, columns), dtype=dtype)
 
 
-def _load(session: Session) -> _Rows:
-    """The stored facet values of every finding: a scan of a covering index (migration 0012) fetched
-    through the driver and made an array at once. At 100,000 findings, Python work per row would
-    cost more than the queries."""
-    return _load_some(session, None)
-
-
-BUCKET = 1024  # findings by id, for noticing which changed: id // BUCKET
-
-
-def _load_some(session: Session, buckets: np.ndarray | None) -> _Rows:
-    """The rows of every finding, or of those in ``buckets`` (ranges of ids, see BUCKET)."""
+def _load(session: Session, ids: np.ndarray | None = None) -> _Rows:
+    """The stored facet values of every finding, or of those of ``ids`` that exist: a scan of a covering
+    index (migration 0012), or a read by id, fetched through the driver and made an array at once. At
+    100,000 findings, Python work per row would cost more than the queries."""
     sqlite = session.get_bind().dialect.name == "sqlite"
     dated = "coalesce(published_at, updated_at)"
     if sqlite:  # times are ISO text in UTC
@@ -342,25 +292,22 @@ def _load_some(session: Session, buckets: np.ndarray | None) -> _Rows:
         year = f"CAST(extract(year FROM {dated}) AS INTEGER)"
 
     def within(column: str) -> str:
-        if buckets is None:
+        if ids is None:
             return ""
-        ranges = [
-            f"({column} >= {int(bucket) * BUCKET} AND {column} < {(int(bucket) + 1) * BUCKET})" for bucket in buckets
-        ]
-        return " WHERE " + (" OR ".join(ranges) if ranges else "1 = 0")
+        return f" WHERE {column} IN ({', '.join(str(int(finding_id)) for finding_id in ids) or 'NULL'})"
 
     # Every value is made a number by the database (enums' stored values, a cycle's first year, an
     # evidence type's place in the list), so the rows become one array at once.
     numbers = _array(
         db.fetch_rows(
             session,
-            f"SELECT id, version, {_case('status', STATUSES)}, "
+            f"SELECT id, {_case('status', STATUSES)}, "
             f"{_case('visibility', (Visibility.GROUP.value, Visibility.PUBLIC.value))}, "
             f"partner_id, coalesce(author_id, -1), {_case('kind', KINDS)}, {year}, {micros}, "
             "coalesce(CAST(substr(cycle, 1, 4) AS INTEGER), -1), "
             f"{_case('evidence_type', EVIDENCE_TYPES)} FROM findings{within('id')} ORDER BY id",
         ),
-        11,
+        10,
         np.int64,
     )
     pairs = _array(
@@ -368,127 +315,257 @@ def _load_some(session: Session, buckets: np.ndarray | None) -> _Rows:
         2,
         np.int64,
     )
+    # On PostgreSQL each statement sees the commits made before it: a finding made between the two
+    # reads may have its themes without its row. It is logged as changed, so it is read on the next revision.
+    found = np.searchsorted(numbers[:, 0], pairs[:, 0]).clip(0, max(len(numbers) - 1, 0))
+    pairs = pairs[numbers[found, 0] == pairs[:, 0]] if len(numbers) else pairs[:0]
     return _Rows(
         ids=numbers[:, 0].copy(),
-        version=numbers[:, 1].copy(),
-        status=numbers[:, 2].astype(np.int8),
-        public=numbers[:, 3] == 1,
-        partner_id=numbers[:, 4].copy(),
-        author_id=numbers[:, 5].copy(),
-        kind=numbers[:, 6].astype(np.int8),
-        year=numbers[:, 7].astype(np.int32),
-        dated=numbers[:, 8].copy(),
-        cycle=numbers[:, 9].astype(np.int32),
-        evidence=numbers[:, 10].astype(np.int32),
+        status=numbers[:, 1].astype(np.int8),
+        public=numbers[:, 2] == 1,
+        partner_id=numbers[:, 3].copy(),
+        author_id=numbers[:, 4].copy(),
+        kind=numbers[:, 5].astype(np.int8),
+        year=numbers[:, 6].astype(np.int32),
+        dated=numbers[:, 7].copy(),
+        cycle=numbers[:, 8].astype(np.int32),
+        evidence=numbers[:, 9].astype(np.int32),
         pair_finding=pairs[:, 0].copy(),
         pair_theme=pairs[:, 1].copy(),
     )
 
 
-def _bucket_sums(rows: _Rows) -> dict[int, tuple[int, int, int]]:
-    """Per bucket of ids: how many findings, the sum of their versions and of id × version."""
-    buckets = rows.ids // BUCKET
-    found, inverse = np.unique(buckets, return_inverse=True)
-    counts = np.bincount(inverse)
-    versions = np.bincount(inverse, weights=rows.version)
-    weighted = np.bincount(inverse, weights=(rows.ids % 1_000_003) * rows.version)
-    return {
-        int(bucket): (int(count), int(round(version)), int(round(mixed)))
-        for bucket, count, version, mixed in zip(found, counts, versions, weighted, strict=True)
-    }
+def _changed_since(session: Session, revision: int) -> np.ndarray | None:
+    """The ids of the findings changed (made, edited, deleted, their themes changed) after ``revision``,
+    ascending, from the log the database keeps (``models.finding_changes``); None when the log no longer
+    reaches back that far. One read of an index.
 
-
-def _refreshed(session: Session, old: _Rows) -> _Rows:
-    """The rows now: ``old``'s, with the buckets of ids whose findings changed read again (all of them
-    when many did). Every change to a finding's row moves its version (the mapper's version counter)
-    and versions only go up, so a bucket whose count and sums are the same holds the same rows.
-
-    The same sums over the whole table come first: one pass with nothing to sort into groups (3 to 7
-    times quicker than the grouped one on SQLite at 10,000 and 100,000 findings), and all that a
-    revision bump that changed no finding (an attachment, a project, another replica's unrelated
-    write) needs."""
-    (totals,) = db.fetch_rows(
-        session,
-        "SELECT count(*), coalesce(sum(version), 0), coalesce(sum((id % 1000003) * version), 0) FROM findings",
+    Changes committed after this session read the findings revision may be among them: reading those
+    findings early does no harm, and they are read again when the revision passes theirs."""
+    found = db.fetch_rows(
+        session, f"SELECT DISTINCT finding_id FROM finding_changes WHERE revision > {int(revision)} ORDER BY 1"
     )
-    if tuple(int(value) for value in totals) == old.totals:
-        changed, stored = np.array([], dtype=np.int64), old.bucket_sums
-    else:
-        stored = {
-            int(bucket): (int(count), int(versions), int(mixed))
-            for bucket, count, versions, mixed in db.fetch_rows(
-                session,
-                f"SELECT id / {BUCKET}, count(*), sum(version), sum((id % 1000003) * version) "
-                f"FROM findings GROUP BY id / {BUCKET}",
-            )
-        }
-        held = old.bucket_sums
-        changed = np.array(
-            sorted(bucket for bucket in stored.keys() | held.keys() if stored.get(bucket) != held.get(bucket))
-        )
-    if len(changed) > max(4, REFRESH_SHARE * len(stored)):
-        return _load(session)
-    rows = old
-    if len(changed):
-        rows = old.without(old.ids[np.isin(old.ids // BUCKET, changed)]).joined(_load_some(session, changed))
-    # A finding's themes can change without its row (so its version) changing: compare a checksum of
-    # the pairs, and read them all again when it differs.
-    checksum = db.fetch_rows(
-        session, "SELECT count(*), coalesce(sum(finding_id * 64 + theme_id), 0) FROM finding_themes"
-    )
-    if tuple(int(value) for value in checksum[0]) != rows.pairs_checksum:
-        pairs = _array(db.fetch_rows(session, "SELECT finding_id, theme_id FROM finding_themes"), 2, np.int64)
-        rows = replace(rows, pair_finding=pairs[:, 0].copy(), pair_theme=pairs[:, 1].copy())
-    return rows
+    ids = np.array([row[0] for row in found], dtype=np.int64)
+    return None if len(ids) and ids[0] == 0 else ids  # a floor above ``revision``: changes were forgotten
 
 
-def _indexed(session: Session, revision: int, rows: _Rows, previous: _Index | None = None) -> _Index:
-    """The index over ``rows``; what depends on the rows alone is kept from ``previous`` when its rows
-    are the same, and the names of services and themes (which may have changed) are read again."""
+@dataclass(frozen=True)
+class _Names:
+    """The themes and services as the index names them, read again for every revision (they may be renamed)."""
+
+    theme_ids: np.ndarray
+    themes: _Vocabulary
+    partner_ids: np.ndarray
+    partners: _Vocabulary
+
+
+def _names(session: Session) -> _Names:
     theme_rows = db.fetch_rows(session, "SELECT id, slug, name FROM themes ORDER BY position, name")
     partner_rows = db.fetch_rows(session, "SELECT id, slug, short_name FROM partners ORDER BY name")
-    theme_ids = np.array([row[0] for row in theme_rows], dtype=np.int64)
-    partner_ids = np.array([row[0] for row in partner_rows], dtype=np.int64)
-    same = previous is not None and previous.rows is rows
-    common = {
-        "revision": revision,
-        "rows": rows,
-        "partner": previous.partner
-        if same and np.array_equal(previous.partner_ids, partner_ids)
-        else _codes(rows.partner_id, partner_ids),
-        "theme_code": previous.theme_code
-        if same and np.array_equal(previous.theme_ids, theme_ids)
-        else _codes(rows.pair_theme, theme_ids),
-        "themes": _Vocabulary(tuple(row[1] for row in theme_rows), tuple(row[2] for row in theme_rows)),
-        "partners": _Vocabulary(tuple(row[1] for row in partner_rows), tuple(row[2] for row in partner_rows)),
-        "theme_ids": theme_ids,
-        "partner_ids": partner_ids,
-    }
-    if same:
-        return replace(previous, later={}, **common)
+    return _Names(
+        theme_ids=np.array([row[0] for row in theme_rows], dtype=np.int64),
+        themes=_Vocabulary(tuple(row[1] for row in theme_rows), tuple(row[2] for row in theme_rows)),
+        partner_ids=np.array([row[0] for row in partner_rows], dtype=np.int64),
+        partners=_Vocabulary(tuple(row[1] for row in partner_rows), tuple(row[2] for row in partner_rows)),
+    )
+
+
+def _indexed(revision: int, rows: _Rows, names: _Names) -> _Index:
+    """The index over ``rows``, everything worked out from them."""
     years = np.unique(rows.year)[::-1]
     starts = np.unique(rows.cycle[rows.cycle >= 0])[::-1]
     evidence = np.unique(rows.evidence[rows.evidence >= 0])
     cycles = tuple(f"{start}-{(start + 1) % 100:02d}" for start in starts)
+    codes = {
+        "cycle": _codes(rows.cycle, starts),
+        "evidence": _codes(rows.evidence, evidence),
+        "year": _codes(rows.year, years),
+    }
     return _Index(
-        **common,
-        cycle=_codes(rows.cycle, starts),
-        evidence=_codes(rows.evidence, evidence),
-        year=_codes(rows.year, years),
-        newest=_ranks(np.lexsort((rows.ids, rows.dated))[::-1].copy()),
+        revision=revision,
+        rows=rows,
+        partner=_codes(rows.partner_id, names.partner_ids),
+        **_by_date(rows, np.lexsort((rows.ids, rows.dated))[::-1].copy()),
         theme_of=np.searchsorted(rows.ids, rows.pair_finding).astype(np.int32),
+        theme_code=_codes(rows.pair_theme, names.theme_ids),
+        themes=names.themes,
+        partners=names.partners,
         cycles=_Vocabulary(cycles, cycles),
         evidence_types=_Vocabulary(
             tuple(EVIDENCE_TYPES[code] for code in evidence),
             tuple(EVIDENCE_TYPES[code].capitalize() for code in evidence),
         ),
         years=_Vocabulary(tuple(int(year) for year in years), tuple(str(year) for year in years)),
+        theme_ids=names.theme_ids,
+        partner_ids=names.partner_ids,
+        **codes,
+        cycle_count=_tally(codes["cycle"], len(starts)),
+        evidence_count=_tally(codes["evidence"], len(evidence)),
+        year_count=_tally(codes["year"], len(years)),
     )
+
+
+def _tally(codes: np.ndarray, size: int) -> np.ndarray:
+    return np.bincount(codes[codes >= 0], minlength=size).astype(np.int64)
+
+
+def _renamed(index: _Index, revision: int, names: _Names) -> _Index:
+    """``index`` at ``revision`` when no finding changed: only the names of themes and services may have."""
+    later = dict(index.later)  # one C-level copy: safe beside a reader filling it in
+    if names.partners != index.partners:
+        later.pop("partner", None)  # the order by service name
+    return replace(
+        index,
+        revision=revision,
+        partner=index.partner
+        if np.array_equal(names.partner_ids, index.partner_ids)
+        else _codes(index.rows.partner_id, names.partner_ids),
+        theme_code=index.theme_code
+        if np.array_equal(names.theme_ids, index.theme_ids)
+        else _codes(index.rows.pair_theme, names.theme_ids),
+        themes=names.themes,
+        partners=names.partners,
+        theme_ids=names.theme_ids,
+        partner_ids=names.partner_ids,
+        later=later,
+    )
+
+
+def _updated(index: _Index, revision: int, changed: np.ndarray, fresh: _Rows, names: _Names) -> _Index | None:
+    """``index`` with the findings ``changed`` (ascending ids) as ``fresh`` holds them now (a deleted one
+    is not there), working out codes and ranks for those alone; None when a cycle, evidence type or year
+    appears or goes (the whole index is worked out again). What a change leaves as it was (the order by
+    date, the theme pairs) is kept as it is."""
+    old = index.rows
+    size = len(old.ids)
+    found = np.searchsorted(old.ids, changed)
+    held = found < size
+    held[held] = old.ids[found[held]] == changed[held]
+    gone = found[held]  # the changed findings' old positions
+    keep = np.ones(size, dtype=bool)
+    keep[gone] = False
+    in_place = len(gone) == len(changed) and np.array_equal(fresh.ids, changed)  # the same findings, places
+    if in_place:
+        moved, placed = None, gone
+
+        def spliced(column: np.ndarray, values: np.ndarray) -> np.ndarray:
+            if np.array_equal(column[placed], values):
+                return column  # never changed in place: shared by the two indexes
+            column = column.copy()
+            column[placed] = values
+            return column
+    else:
+        at = np.searchsorted(old.ids[keep], fresh.ids)  # where each fresh row goes among the rows kept
+        kept = np.arange(int(keep.sum()))
+        moved = np.full(size, -1)
+        moved[keep] = kept + np.searchsorted(at, kept, side="right")
+        placed = at + np.arange(len(at))
+
+        def spliced(column: np.ndarray, values: np.ndarray) -> np.ndarray:
+            return np.insert(column[keep], at, values)
+
+    # Facet values that come from the rows: a fresh row with a value not among them, or the last row with
+    # one gone, changes the vocabulary (and every code after it).
+    starts = np.array([int(cycle[:4]) for cycle in index.cycles.values], dtype=np.int64)
+    evidence = np.array([EVIDENCE_TYPES.index(value) for value in index.evidence_types.values], dtype=np.int64)
+    years = np.array(index.years.values, dtype=np.int64)
+    codes, counts = {}, {}
+    for facet, values, vocabulary in (
+        ("cycle", fresh.cycle, starts),
+        ("evidence", fresh.evidence, evidence),
+        ("year", fresh.year, years),
+    ):
+        code = _codes(values, vocabulary)
+        if np.any((values >= 0) & (code < 0)):
+            return None
+        column, tallied = getattr(index, facet), len(vocabulary)
+        count = getattr(index, f"{facet}_count") - _tally(column[gone], tallied) + _tally(code, tallied)
+        if np.any(count == 0):
+            return None
+        codes[facet], counts[f"{facet}_count"] = spliced(column, code), count
+
+    pairs_kept = keep[index.theme_of]
+    gone_pairs = ~pairs_kept
+    same_pairs = in_place and _pairs(old.pair_finding[gone_pairs], old.pair_theme[gone_pairs]) == _pairs(
+        fresh.pair_finding, fresh.pair_theme
+    )
+    if same_pairs:
+        pair_finding, pair_theme, theme_of = old.pair_finding, old.pair_theme, index.theme_of
+        theme_code = index.theme_code
+    else:
+        pair_finding = np.concatenate([old.pair_finding[pairs_kept], fresh.pair_finding])
+        pair_theme = np.concatenate([old.pair_theme[pairs_kept], fresh.pair_theme])
+        kept_of = index.theme_of[pairs_kept]
+        theme_of = np.concatenate(
+            [kept_of if moved is None else moved[kept_of], placed[np.searchsorted(fresh.ids, fresh.pair_finding)]]
+        ).astype(np.int32)
+        theme_code = np.concatenate([index.theme_code[pairs_kept], _codes(fresh.pair_theme, index.theme_ids)])
+    if not np.array_equal(names.theme_ids, index.theme_ids):
+        theme_code = _codes(pair_theme, names.theme_ids)
+    rows = _Rows(
+        **{name: spliced(getattr(old, name), getattr(fresh, name)) for name in _PER_FINDING},
+        pair_finding=pair_finding,
+        pair_theme=pair_theme,
+    )
+    return _Index(
+        revision=revision,
+        rows=rows,
+        partner=spliced(index.partner, _codes(fresh.partner_id, names.partner_ids))
+        if np.array_equal(names.partner_ids, index.partner_ids)
+        else _codes(rows.partner_id, names.partner_ids),
+        **(
+            {name: getattr(index, name) for name in ("newest", "newest_order", "newest_dates")}
+            if in_place and np.array_equal(old.dated[gone], fresh.dated)
+            else _newest(index, rows, gone, moved, placed)
+        ),
+        theme_of=theme_of,
+        theme_code=theme_code,
+        themes=names.themes,
+        partners=names.partners,
+        cycles=index.cycles,
+        evidence_types=index.evidence_types,
+        years=index.years,
+        theme_ids=names.theme_ids,
+        partner_ids=names.partner_ids,
+        **codes,
+        **counts,
+        # The pairs grouped by finding (``_pairs_by_finding``) hold while the pairs and positions do.
+        later={"pairs": index.later["pairs"]} if same_pairs and "pairs" in index.later else {},
+    )
+
+
+def _pairs(findings: np.ndarray, themes: np.ndarray) -> set[tuple[int, int]]:
+    return set(zip(findings.tolist(), themes.tolist(), strict=True))
+
+
+def _by_date(rows: _Rows, order: np.ndarray) -> dict[str, np.ndarray]:
+    return {"newest": _ranks(order), "newest_order": order, "newest_dates": -rows.dated[order]}
+
+
+def _newest(
+    index: _Index, rows: _Rows, gone: np.ndarray, moved: np.ndarray | None, placed: np.ndarray
+) -> dict[str, np.ndarray]:
+    """The newest-first order of ``rows``: the other findings in their old order (at their new positions;
+    ``moved`` None when those are the old ones), each changed one (old positions ``gone``, new ones
+    ``placed``) put in its place by its date, then id, both descending, as the full sort would."""
+    drop = index.newest[gone]
+    order, dates = np.delete(index.newest_order, drop), np.delete(index.newest_dates, drop)
+    if moved is not None:
+        order = moved[order]
+    fresh = placed[np.lexsort((-rows.ids[placed], -rows.dated[placed]))]  # the changed, newest first
+    key = -rows.dated[fresh]
+    starts = np.searchsorted(dates, key, side="left")  # how many are dated later
+    ends = np.searchsorted(dates, key, side="right")
+    for number in np.flatnonzero(ends > starts):  # the same date to the microsecond: the higher id first
+        start = starts[number]
+        starts[number] = start + np.searchsorted(-rows.ids[order[start : ends[number]]], -rows.ids[fresh[number]])
+    order = np.insert(order, starts, fresh)
+    return {"newest": _ranks(order), "newest_order": order, "newest_dates": np.insert(dates, starts, key)}
 
 
 def _index(session: Session) -> _Index:
     """The index at the findings revision this session sees, made if no process-wide copy has it yet:
-    from the previous revision's, reading again only the findings that changed since."""
+    from the previous revision's, reading again only the findings changed since (``_changed_since``)."""
     revision = _findings_revision(session)
     key = session.get_bind().engine.url.render_as_string(hide_password=False)
     index = _indexes.get(key)
@@ -497,11 +574,24 @@ def _index(session: Session) -> _Index:
     with _index_lock:  # one build at a time: a page opened by many people after a change builds once
         index = _indexes.get(key)
         if index is None or index.revision != revision:
-            later = index is not None and index.revision < revision
-            rows = _refreshed(session, index.rows) if later else _load(session)
-            index = _indexed(session, revision, rows, index if later else None)
+            index = _brought_up_to_date(session, revision, index)
             _indexes[key] = index
     return index
+
+
+def _brought_up_to_date(session: Session, revision: int, index: _Index | None) -> _Index:
+    """The index at ``revision``: ``index`` (at an earlier one) updated with the findings changed since,
+    or, when there is none, many changed or the log no longer reaches back, made from every finding.
+    The services and themes are read after the findings, so every service a finding names is known."""
+    changed = _changed_since(session, index.revision) if index is not None and index.revision < revision else None
+    if index is None or changed is None or len(changed) > min(MOST_CHANGED, max(64, REFRESH_SHARE * index.size)):
+        rows = _load(session)
+        return _indexed(revision, rows, _names(session))
+    if not len(changed):
+        return _renamed(index, revision, _names(session))
+    fresh = _load(session, changed)
+    names = _names(session)
+    return _updated(index, revision, changed, fresh, names) or _indexed(revision, _load(session), names)
 
 
 def _findings_revision(session: Session) -> int:

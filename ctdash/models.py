@@ -596,3 +596,16 @@ class DataRevision(Base):
 
     area: Mapped[str] = mapped_column(String(20), primary_key=True)
     revision: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+
+
+# Which findings changed at which findings revision, for the library's index (``ctdash.library``):
+# triggers (migration 0014) add a row for every insert, update and delete of a finding or of its theme
+# links, with no revision; the commit that bumps the findings revision stamps them (``ctdash.db``). A
+# row with ``finding_id`` 0 is a floor: the changes at or below its revision are not all kept.
+finding_changes = Table(
+    "finding_changes",
+    Base.metadata,
+    Column("revision", Integer, nullable=True),
+    Column("finding_id", Integer, nullable=False),
+    Index("ix_finding_changes_revision", "revision", "finding_id"),
+)

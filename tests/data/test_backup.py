@@ -8,10 +8,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from ctdash import backup, db
+from ctdash import backup, db, library
 from ctdash.cli import main
 from ctdash.db import head_revision, make_engine, session_scope
-from ctdash.models import Finding
+from ctdash.models import Finding, Role
+from ctdash.viewer import Viewer
 from tests.factories import make_finding, make_partner
 
 
@@ -25,6 +26,11 @@ def cli(monkeypatch, database_url):
 def _findings(engine) -> int:
     with session_scope(engine, read_only=True) as session:
         return session.scalar(select(func.count(Finding.id)))
+
+
+def _in_library(engine) -> int:
+    with session_scope(engine, read_only=True) as session:
+        return library.browse(session, viewer=Viewer(role=Role.ADMIN), query=library.Query()).total
 
 
 def _add_findings(engine, count: int, title: str = "Finding (test data)") -> None:
@@ -94,6 +100,7 @@ def test_restore_puts_the_backup_back_and_moves_every_revision_past_both(cli, da
     _add_findings(engine, 4, "Added after the backup (test data)")
     with session_scope(engine, read_only=True) as session:
         before = db.current_revisions(session)
+    assert _in_library(engine) == 7  # the library's index, held in this process, now has all seven
 
     declined = cli("restore", str(target), input="n\n")
     assert declined.exit_code == 1 and "Aborted" in declined.output
@@ -103,11 +110,13 @@ def test_restore_puts_the_backup_back_and_moves_every_revision_past_both(cli, da
     assert result.exit_code == 0, result.output
     assert "3 findings; schema now" in result.output and "must sign in again" in result.output
     assert _findings(engine) == 3  # the same engine (the app's pool) sees the restored file
+    assert _in_library(engine) == 3  # and the index reads them all again: the restored log is another history
     with session_scope(engine, read_only=True) as session:
         after = db.current_revisions(session)
     assert all(new > old for new, old in zip(after, before, strict=True))
     _add_findings(engine, 1, "Saved after the restore (test data)")
     assert _findings(engine) == 4
+    assert _in_library(engine) == 4
     engine.dispose()
 
 

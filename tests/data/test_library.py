@@ -455,9 +455,9 @@ def test_after_each_committed_change_the_refreshed_index_equals_one_built_afresh
     engine = db.make_engine(database_url)
     initialise(engine)
     read_whole = []
-    load = library._load_some
+    load = library._load
     monkeypatch.setattr(
-        library, "_load_some", lambda session, buckets: read_whole.append(buckets is None) or load(session, buckets)
+        library, "_load", lambda session, ids=None: read_whole.append(ids is None) or load(session, ids)
     )
     try:
         with db.session_scope(engine) as session:
@@ -507,7 +507,7 @@ def test_after_each_committed_change_the_refreshed_index_equals_one_built_afresh
                 change(session)
             read_whole.clear()
             refreshed = views()
-            assert read_whole in ([], [False]), "only the findings near those that changed are read again"
+            assert read_whole in ([], [False]), "only the findings that changed are read again"
             library._indexes.clear()
             assert refreshed == views()
     finally:
