@@ -17,6 +17,7 @@ so the tests wait for exactly what they need instead of sleeping.
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, Route, expect
@@ -28,6 +29,7 @@ from ctdash.viewer import Viewer
 from tests.browser.conftest import (
     COOKIE_IS_SET,
     PASSWORD,
+    TIMEOUT_MS,
     App,
     Person,
     idle,
@@ -237,6 +239,10 @@ def test_signing_out_straight_after_a_reload_signs_out_for_good(app, page):
     sign_out(page)
     expect(sidebar(page).get_by_role("link", name="Sign in")).to_be_visible()
     expect(page.locator('iframe[src*="cookie_manager"]')).to_have_count(1)  # the one that deletes ours
+    # Its frame's document is asked for a moment after the frame is drawn: wait for the request (held).
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not held and time.monotonic() < deadline:
+        page.wait_for_timeout(50)  # lets Playwright deliver the request to the route handler
     assert len(held) == 1
     held[0].continue_()
     page.unroute(COOKIE_COMPONENT_PAGE)
