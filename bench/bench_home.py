@@ -322,15 +322,24 @@ def print_table(figures: list[Figure]) -> None:
     print("(milliseconds; verdict 'ok' means the 95th percentile meets the target)")
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def dataset_arguments(parser, *, findings: int | None = 10000, results: bool = False) -> None:
+    """The options of every benchmark on a generated dataset: where it is, its size, its seed, keeping it,
+    and (``results``) where the figures are written. ``findings=None`` leaves that option to the caller."""
     parser.add_argument("--url", help="SQLite file to reuse or fill, or a PostgreSQL server URL (fresh database)")
-    parser.add_argument("--findings", type=int, default=10000)
+    if findings is not None:
+        parser.add_argument("--findings", type=int, default=findings)
     parser.add_argument("--services", type=int, default=200)
     parser.add_argument("--projects", type=int, default=1500)
-    parser.add_argument("--repeat", type=int, default=20, help="timed repetitions per figure (default 20)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    if results:
+        parser.add_argument("--results", type=Path, default=None, help="folder for the results (default bench/results)")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    dataset_arguments(parser)
+    parser.add_argument("--repeat", type=int, default=20, help="timed repetitions per figure (default 20)")
     parser.add_argument("--skip-apptest", action="store_true", help="time only the service calls")
     parser.add_argument("--explain", action="store_true", help="also time each overview query and show its plan")
     args = parser.parse_args(argv)

@@ -51,7 +51,16 @@ if __package__ in (None, ""):  # run as a script: make ``ctdash`` and ``bench`` 
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from bench.bench_home import APP, ROOT, Figure, bench_database, describe, print_table, run_app_py_every_time
+from bench.bench_home import (
+    APP,
+    ROOT,
+    Figure,
+    bench_database,
+    dataset_arguments,
+    describe,
+    print_table,
+    run_app_py_every_time,
+)
 from ctdash import db
 from ctdash.config import get_settings
 from ctdash.models import Finding
@@ -589,13 +598,9 @@ def report(rounds: list[Round]) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     global SEARCH, THEME, KIND  # the query, read by every measurement
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="SQLite file to reuse or fill, or a PostgreSQL server URL (fresh database)")
+    dataset_arguments(parser, findings=None)
     parser.add_argument("--findings", type=int, nargs="+", default=[BASE], help="one or more sizes (default 10000)")
-    parser.add_argument("--services", type=int, default=200)
-    parser.add_argument("--projects", type=int, default=1500)
     parser.add_argument("--repeat", type=int, default=20, help="timed rounds per dataset (default 20)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
     parser.add_argument("--skip-apptest", action="store_true", help="leave out the page reruns")
     parser.add_argument("--skip-datasette", action="store_true", help="leave out Datasette")
     parser.add_argument("--datasette", default=DEFAULT_DATASETTE, help=f"its executable (default {DEFAULT_DATASETTE})")

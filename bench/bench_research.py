@@ -32,6 +32,7 @@ from bench.bench_home import (
     WARM_TARGET_MS,
     Figure,
     bench_database,
+    dataset_arguments,
     describe,
     print_table,
     time_reruns,
@@ -129,13 +130,8 @@ def apptest_figures(url: str, repeat: int) -> list[Figure]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="SQLite file to reuse or fill, or a PostgreSQL server URL (fresh database)")
-    parser.add_argument("--findings", type=int, default=2000)
-    parser.add_argument("--services", type=int, default=200)
-    parser.add_argument("--projects", type=int, default=1500)
+    dataset_arguments(parser, findings=2000)
     parser.add_argument("--repeat", type=int, default=20)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
     parser.add_argument("--skip-apptest", action="store_true", help="time only the service calls")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")

@@ -46,7 +46,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from bench import machine
-from bench.bench_home import Figure, bench_database, print_table
+from bench.bench_home import Figure, bench_database, dataset_arguments, print_table
 from bench.bench_library import DEFAULT_DATASETTE, KIND, datasette_server, fetch
 from ctdash import db, library
 from ctdash.models import Finding
@@ -336,14 +336,8 @@ def report(sides: list[Side]) -> tuple[list[Figure], dict, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="SQLite file to reuse or fill, or a PostgreSQL server URL (fresh database)")
-    parser.add_argument("--findings", type=int, default=10000)
-    parser.add_argument("--services", type=int, default=200)
-    parser.add_argument("--projects", type=int, default=1500)
+    dataset_arguments(parser, results=True)
     parser.add_argument("--repeat", type=int, default=20, help="timed rounds (default 20)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
-    parser.add_argument("--results", type=Path, default=None, help="folder for the results (default bench/results)")
     parser.add_argument("--skip-datasette", action="store_true", help="time the app alone")
     parser.add_argument("--datasette", default=DEFAULT_DATASETTE, help=f"its executable (default {DEFAULT_DATASETTE})")
     args = parser.parse_args(argv)
@@ -359,25 +353,14 @@ def main(argv: list[str] | None = None) -> int:
         figures, ratios, missed = report(sides)
     table = buffer.getvalue()
     print(table)
-    backend = "postgresql" if about["database"].startswith("PostgreSQL") else "sqlite"
-    payload = {
-        "about": about,
-        "arguments": {key: str(value) for key, value in vars(args).items() if key != "url"},
+    results = {
         "facet_click": {"kind": KIND},
-        "figures": [
-            {
-                "name": figure.name,
-                "samples": len(figure.samples_ms),
-                "median_ms": round(figure.median, 2),
-                "p95_ms": round(figure.p95, 2),
-            }
-            for figure in figures
-        ],
+        "figures": machine.figure_rows(figures),
         "ratios": ratios,
         "first_load": loads,
         "missed": missed,
     }
-    written = machine.write("browser", backend, payload, table, args.results)
+    written = machine.write("browser", about, args, results, table)
     print(f"Written to {written} (and .txt).")
     if missed:
         print("Missed: " + "; ".join(missed))

@@ -45,7 +45,7 @@ if __package__ in (None, ""):  # run as a script: make ``ctdash`` and ``bench`` 
 from sqlalchemy import func, select
 
 from bench import machine
-from bench.bench_home import bench_database
+from bench.bench_home import bench_database, dataset_arguments
 from bench.bench_library import OTHER_WORDS
 from ctdash import db, findings, library, projects
 from ctdash.models import (
@@ -393,10 +393,7 @@ def table(phases: list[Phase], check: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="SQLite file to reuse or fill, or a PostgreSQL server URL (fresh database)")
-    parser.add_argument("--findings", type=int, default=10000)
-    parser.add_argument("--services", type=int, default=200)
-    parser.add_argument("--projects", type=int, default=1500)
+    dataset_arguments(parser, results=True)
     parser.add_argument("--sessions", type=int, default=50, help="browsing sessions at once (default 50)")
     parser.add_argument("--views", type=int, default=20, help="page views per browsing session (default 20)")
     parser.add_argument(
@@ -409,9 +406,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--uploaders", type=int, default=20, help="uploaders at once (default 20)")
     parser.add_argument("--each", type=int, default=50, help="findings each uploader shares (default 50)")
     parser.add_argument("--attachment-kb", type=int, default=64, help="size of each attachment (default 64 KB)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
-    parser.add_argument("--results", type=Path, default=None, help="folder for the results (default bench/results)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
     run = secrets.token_hex(3)
@@ -436,16 +430,10 @@ def main(argv: list[str] | None = None) -> int:
 
     text = machine.machine_line(about) + "\n" + table([browsing, uploading], check)
     print(text)
-    backend = "postgresql" if about["database"].startswith("PostgreSQL") else "sqlite"
-    payload = {
-        "about": about,
-        "arguments": {key: str(value) for key, value in vars(args).items() if key != "url"},
-        "phases": [browsing.summary(), uploading.summary()],
-        "check": check,
-    }
+    results = {"phases": [browsing.summary(), uploading.summary()], "check": check}
     buffer = io.StringIO()
     with contextlib.redirect_stdout(buffer):
-        written = machine.write("concurrency", backend, payload, text, args.results)
+        written = machine.write("concurrency", about, args, results, text)
     print(f"Written to {written} (and .txt).")
     browse_summary = browsing.summary()
     failed = (

@@ -74,13 +74,36 @@ def machine_line(machine: dict) -> str:
     )
 
 
-def write(name: str, backend: str, payload: dict, table: str, folder: Path | None = None) -> Path:
-    """Write ``payload`` as JSON and ``table`` as text under bench/results/ (or ``folder``); returns the JSON path."""
-    folder = folder or RESULTS
+def write(name: str, about: dict, args, results: dict, table: str) -> Path:
+    """Write the run's figures as JSON (the machine, the options but the URL, ``results``) and ``table`` as
+    text under bench/results/ (or ``args.results``), named for the script and the database; returns the JSON path."""
+    backend = "postgresql" if about["database"].startswith("PostgreSQL") else "sqlite"
+    folder = getattr(args, "results", None) or RESULTS
     folder.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d-%H%M%S")
     stem = folder / f"{name}-{backend}-{stamp}"
-    payload = {**payload, "load_average_end": round(os.getloadavg()[0], 2)}
+    payload = {
+        "about": about,
+        "arguments": {key: str(value) for key, value in vars(args).items() if key != "url"},
+        **results,
+        "load_average_end": round(os.getloadavg()[0], 2),
+    }
     stem.with_suffix(".json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     stem.with_suffix(".txt").write_text(table + "\n")
     return stem.with_suffix(".json")
+
+
+def figure_rows(figures) -> list[dict]:
+    """The figures of a run (``bench_home.Figure``) as rows for the results file."""
+    return [
+        {
+            "name": figure.name,
+            "samples": len(figure.samples_ms),
+            "median_ms": round(figure.median, 2),
+            "p95_ms": round(figure.p95, 2),
+            "budget_ms": figure.target_ms,
+            "verdict": figure.verdict,
+            "note": figure.note,
+        }
+        for figure in figures
+    ]

@@ -38,7 +38,15 @@ if __package__ in (None, ""):  # run as a script: make ``ctdash`` and ``bench`` 
 from sqlalchemy import func, select
 
 from bench import machine
-from bench.bench_home import APP, Figure, bench_database, busiest_member, print_table, run_app_py_every_time
+from bench.bench_home import (
+    APP,
+    Figure,
+    bench_database,
+    busiest_member,
+    dataset_arguments,
+    print_table,
+    run_app_py_every_time,
+)
 from bench.bench_library import OTHER_WORDS
 from ctdash import db, sign_in, users
 from ctdash.config import get_settings
@@ -378,15 +386,9 @@ def upload_figures(harness: Harness, repeat: int, engine) -> list[Figure]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--url", help="SQLite file to reuse or fill, or a PostgreSQL server URL (fresh database)")
-    parser.add_argument("--findings", type=int, default=10000)
-    parser.add_argument("--services", type=int, default=200)
-    parser.add_argument("--projects", type=int, default=1500)
+    dataset_arguments(parser, results=True)
     parser.add_argument("--repeat", type=int, default=10, help="rounds per figure (default 10)")
     parser.add_argument("--upload-repeat", type=int, default=5, help="10 MB submissions (default 5)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", action="store_true", help="keep the generated database")
-    parser.add_argument("--results", type=Path, default=None, help="folder for the results (default bench/results)")
     parser.add_argument(
         "--only",
         nargs="+",
@@ -436,25 +438,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"FAILED {failure}")
     table = buffer.getvalue()
     print(table)
-    backend = "postgresql" if about["database"].startswith("PostgreSQL") else "sqlite"
-    payload = {
-        "about": about,
-        "arguments": {key: str(value) for key, value in vars(args).items() if key != "url"},
-        "figures": [
-            {
-                "name": figure.name,
-                "samples": len(figure.samples_ms),
-                "median_ms": round(figure.median, 2),
-                "p95_ms": round(figure.p95, 2),
-                "budget_ms": figure.target_ms,
-                "verdict": figure.verdict,
-                "note": figure.note,
-            }
-            for figure in figures
-        ],
-        "failures": failures,
-    }
-    written = machine.write("pages", backend, payload, table, args.results)
+    results = {"figures": machine.figure_rows(figures), "failures": failures}
+    written = machine.write("pages", about, args, results, table)
     print(f"Written to {written} (and .txt).")
     missed = [figure for figure in figures if figure.verdict == "MISSED"]
     return 1 if missed or failures else 0
