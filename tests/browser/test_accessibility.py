@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from ctdash import db, demo, permissions
 from ctdash.models import Finding, FindingStatus, Meeting, Partner, Project, Visibility
-from tests.browser.conftest import Person, idle, new_page, serve_with_people, visit
+from tests.browser.conftest import Person, idle, new_page, serve_with_people, settle, visit
 from tests.browser.test_auth import sign_in
 
 axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
@@ -85,8 +85,14 @@ def test_every_page_has_no_serious_accessibility_violation(app, browser, role, v
         problems = {}
         for path in _paths(ids, role):
             visit(page, f"{running.base}/{path}")
-            idle(page)
+            settle(page)
             found = _serious(page)
+            if found:
+                # Once more after a pause: an element caught mid-layout (a map still sizing) was seen to be
+                # reported as a scrollable region without focus 1 run in 3; what a person meets stays.
+                page.wait_for_timeout(1000)
+                settle(page)
+                found = _serious(page)
             if found:
                 problems[path] = found
         assert problems == {}
