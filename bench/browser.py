@@ -59,6 +59,7 @@ FRESH_BUDGET = 1.2  # the app's fresh load against Datasette's
 TIMEOUT_MS = 120_000
 VIEWPORT = {"width": 1400, "height": 1000}
 FRESH, FILTER = "fresh load to the first rows", "facet click to the new rows"
+FLOOR = "Streamlit floor"  # bench/streamlit_floor.py
 APP_ROWS = ".st-key-library_results a[href*='finding?id=']"  # each listed finding's title, a link
 DATASETTE_ROWS = "table.rows-and-columns tbody td.col-id"
 
@@ -124,7 +125,8 @@ class Side:
 # --- the app ------------------------------------------------------------------------------------------
 
 
-def app_side(base: str, engine) -> Side:
+def app_side(base: str, engine, *, name: str = "ctdash", path: str = "library") -> Side:
+    """The library at ``base``, or (``path`` "") bench/streamlit_floor.py, which shows the same rows and Kind box."""
     start, chosen = library.Query(), library.Query(kinds=(KIND,))
     with db.session_scope(engine, read_only=True) as session:
         before = library.browse(session, viewer=ANONYMOUS, query=start)
@@ -142,8 +144,8 @@ def app_side(base: str, engine) -> Side:
         page.get_by_role("option", name=option).wait_for()
 
     return Side(
-        name="ctdash",
-        start_url=f"{base}/library?{urllib.parse.urlencode(start.params(), doseq=True)}",
+        name=name,
+        start_url=f"{base}/{path}?{urllib.parse.urlencode(start.params(), doseq=True)}",
         rows=APP_ROWS,
         before=titles[0],
         after=titles[1],
@@ -295,6 +297,9 @@ def measure(url: str, args: argparse.Namespace) -> tuple[dict, list[Side], dict]
             else:  # the view is written and the log checkpointed before the app's server opens the file
                 page_url = stack.enter_context(datasette_server(args.datasette, Path(make_url(url).database)))
                 sides.append(datasette_side(page_url))
+        if args.floor:
+            floor = stack.enter_context(streamlit_server(url, timeout=120, script="bench/streamlit_floor.py"))
+            sides.insert(0, app_side(floor, engine, name=FLOOR, path=""))
         base = stack.enter_context(streamlit_server(url, timeout=120))
         sides.insert(0, app_side(base, engine))
         playwright = stack.enter_context(sync_playwright())
@@ -317,19 +322,29 @@ def measure(url: str, args: argparse.Namespace) -> tuple[dict, list[Side], dict]
 def report(sides: list[Side]) -> tuple[list[Figure], dict, list[str]]:
     figures = [Figure(f"{side.name}: {name}", side.samples[name]) for side in sides for name in (FRESH, FILTER)]
     print_table(figures)
+    by_name = {side.name: side for side in sides}
     ratios, missed = {}, []
-    if len(sides) == 2:
-        app, datasette = sides
+
+    def ratio(name: str, over: str, under: str) -> tuple[float, float]:
+        top, bottom = Figure(name, by_name[over].samples[name]), Figure(name, by_name[under].samples[name])
+        return top.median / bottom.median, top.p95 / bottom.p95
+
+    for over, under in ((FLOOR, "Datasette"), ("ctdash", FLOOR)):  # where the time goes: Streamlit, then ctdash
+        if over in by_name and under in by_name:
+            for name in (FILTER, FRESH):
+                median, p95 = ratio(name, over, under)
+                ratios[f"{over} / {under}, {name}"] = {"median_ratio": round(median, 3), "p95_ratio": round(p95, 3)}
+                print(f"{over} / {under}, {name}: ×{median:.2f} medians, ×{p95:.2f} p95")
+    if "Datasette" in by_name:
         for name, budget in ((FILTER, FILTER_BUDGET), (FRESH, FRESH_BUDGET)):
-            median = Figure(name, app.samples[name]).median / Figure(name, datasette.samples[name]).median
-            p95 = Figure(name, app.samples[name]).p95 / Figure(name, datasette.samples[name]).p95
+            median, p95 = ratio(name, "ctdash", "Datasette")
             verdict = "ok" if median <= budget else "MISSED"
             ratios[name] = {"median_ratio": round(median, 3), "p95_ratio": round(p95, 3), "budget": budget}
             print(f"ctdash / Datasette, {name}: ×{median:.2f} medians, ×{p95:.2f} p95 (budget ≤ ×{budget}) {verdict}")
             if median > budget:
                 missed.append(f"{name} ×{median:.2f} of Datasette's")
     else:
-        print("Without Datasette there are no ratios to check.")
+        print("Without Datasette there are no budgets to check.")
     print(f"Budgets (issue #11): filter change ≤ ×{FILTER_BUDGET} Datasette's, fresh load ≤ ×{FRESH_BUDGET}, medians.")
     return figures, ratios, missed
 
@@ -339,6 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     dataset_arguments(parser, results=True)
     parser.add_argument("--repeat", type=int, default=20, help="timed rounds (default 20)")
     parser.add_argument("--skip-datasette", action="store_true", help="time the app alone")
+    parser.add_argument("--floor", action="store_true", help="also time bench/streamlit_floor.py, the floor")
     parser.add_argument("--datasette", default=DEFAULT_DATASETTE, help=f"its executable (default {DEFAULT_DATASETTE})")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")

@@ -149,3 +149,11 @@ def test_a_public_address_that_is_not_a_web_address_stops_the_app_with_a_way_out
     get_settings.cache_clear()
     with pytest.raises(ConfigError, match="set it to the address people open the dashboard at"):
         get_settings()
+
+
+def test_no_full_garbage_collection_after_each_run():
+    """Streamlit's forced gc.collect(2) after every run cost 100 ms a facet click over the library's index
+    (bench/README.md, "In the browser"): the project's config turns it off, and the running app reads that."""
+    from streamlit import config as streamlit_config
+
+    assert streamlit_config.get_option("runner.postScriptGC") is False
