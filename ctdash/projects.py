@@ -250,9 +250,14 @@ def board_columns(
     partner_id: int | None = None,
     theme: str | None = None,
     stage: str | None = None,
+    keep: tuple[int, ...] = (),
 ) -> tuple[BoardColumn, ...]:
     """The board's columns, one per stage in order: the count matching the filters and, as cards, the
-    ``per_stage`` most recently updated. Only those cards are read, so a board of thousands is cheap."""
+    ``per_stage`` most recently updated. Only those cards are read, so a board of thousands is cheap.
+
+    The projects in ``keep`` (a Move form open on their cards) are read too, whatever their rank or the
+    filters, after the others of their stage: someone else's update must not take away a form being filled in.
+    """
     _require_signed_in(viewer)
     filters = {"cycle": cycle, "partner_id": partner_id, "theme": theme, "stage": stage}
     counts = dict(session.execute(_board_query((Project.stage, func.count()), **filters).group_by(Project.stage)).all())
@@ -265,6 +270,10 @@ def board_columns(
     rows = session.execute(
         select(ranked).where(ranked.c.recent <= per_stage).order_by(ranked.c.updated_at.desc(), ranked.c.id.desc())
     ).all()
+    if missing := set(keep) - {row.id for row in rows}:
+        unfiltered = dict.fromkeys(filters)
+        kept = _board_query(_BOARD_ROW, **unfiltered).where(Project.id.in_(missing))
+        rows += session.execute(kept.order_by(Project.updated_at.desc(), Project.id.desc())).all()
     themes = _theme_names(session, [row.id for row in rows])
     cards: dict[ProjectStage, list[BoardCard]] = {}
     for row in rows:

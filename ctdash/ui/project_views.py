@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -45,6 +46,7 @@ STAGE_FIELDS = ("stage", "start_date", "end_date")
 # each card with its Move button costs time on every rerun, and the table view lists every project.
 MAX_CARDS = 6
 CARDS_SHOWN = "board_cards_shown"  # session state: {stage: cards drawn} for the columns opened further
+_MOVE_POPOVER = re.compile(r"stage_(\d+)_popover(?:_\d+)?")  # a card's Move popover: stage_form(id).widget("popover")
 VIEWS = ("Board", "Timeline", "Counts and table")
 
 
@@ -114,6 +116,14 @@ def cards_shown() -> dict[str, int]:
     return st.session_state.setdefault(CARDS_SHOWN, {})
 
 
+def open_moves() -> tuple[int, ...]:
+    """The projects whose card has its Move form open in this session. Their cards are drawn whatever
+    their rank, so a form being filled in stays when someone else's update pushes its card down a column
+    (a widget not drawn in a run loses what it held)."""
+    opened = (_MOVE_POPOVER.fullmatch(str(key)) for key, value in st.session_state.items() if value is True)
+    return tuple(sorted(int(match[1]) for match in opened if match))
+
+
 def cards_to_read() -> int:
     """The cards to read for the fullest column: one read serves every column."""
     return max([MAX_CARDS, *cards_shown().values()])
@@ -129,13 +139,15 @@ def board(columns: tuple[projects.BoardColumn, ...], viewer: Viewer) -> StageCha
         return None
     submitted = None
     shown_per_stage = cards_shown()
+    kept = set(open_moves())
     # Seven stages side by side need the width; on a narrow screen Streamlit stacks the columns.
     for column, place in zip(columns, st.columns(len(columns), gap="small"), strict=True):
         stage = ProjectStage(column.stage)
         with place, st.container(key=f"board_{stage.name.lower()}"):
             st.markdown(f"{STAGE_ICONS[stage]} **{stage_label(column.stage)}** · {column.count}")
-            shown = column.cards[: shown_per_stage.get(column.stage, MAX_CARDS)]
-            for card in shown:
+            limit = shown_per_stage.get(column.stage, MAX_CARDS)
+            shown = column.cards[:limit]
+            for card in shown + tuple(card for card in column.cards[limit:] if card.id in kept):
                 change = _card(card, viewer)
                 submitted = submitted or change
             if column.count > len(shown):

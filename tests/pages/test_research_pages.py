@@ -262,3 +262,36 @@ def test_a_crowded_stage_shows_the_most_recent_cards_says_where_the_rest_are_and
     assert all(_move_key(at, project) in at.session_state for project in made)  # every card now
     assert "more_proposed" not in [button.key for button in at.button]
     assert "most recently updated" not in " ".join(shown(caption.value) for caption in at.caption)
+
+
+def test_a_move_form_being_filled_in_stays_when_another_update_pushes_its_card_down_the_column(
+    app_database, open_app, database, research
+):
+    with database() as session:
+        hull = _partner(session, "hull")
+        made = [
+            make_project(session, hull, title=f"Crowd {number} (test data)", stage=ProjectStage.PROPOSED).id
+            for number in range(project_views.MAX_CARDS)
+        ]
+    oldest = made[0]  # the last of the six cards drawn
+    fay = _open_move(_board(open_app, "fay"), oldest)  # fay starts filling in its Move form
+    # Meanwhile gil moves another project into the column: it is now the most recent of seven.
+    gil = _open_move(_board(open_app, "gil"), research["cornwall"])
+    gil.selectbox(key=f"stage_{research['cornwall']}_stage").select("proposed")
+    gil.button(key=f"FormSubmitter:stage_{research['cornwall']}-Save stage").click().run()
+    assert "is now at “Proposed”" in shown(gil.success[0].value)
+    assert _move_key(gil, oldest) not in gil.session_state  # pushed out of the six for gil
+
+    # fay's next rerun (any click of hers): her card is still drawn with its form open and the same
+    # widgets, so the browser keeps what she has chosen in them (a form's values are sent on submit).
+    fay.run()
+    assert not fay.exception
+    assert _column_heads(fay)["Proposed"] == project_views.MAX_CARDS + 1
+    assert fay.session_state[_move_key(fay, oldest)] is True
+    fay.selectbox(key=f"stage_{oldest}_stage").select("paused")
+    fay.date_input(key=f"stage_{oldest}_end_date").set_value(dt.date(2026, 7, 31))
+    fay.button(key=f"FormSubmitter:stage_{oldest}-Save stage").click().run()
+    assert "is now at “Paused”" in shown(fay.success[0].value)
+    with database() as session:
+        saved = session.get(Project, oldest)
+        assert (saved.stage, saved.end_date) == (ProjectStage.PAUSED, dt.date(2026, 7, 31))
