@@ -21,6 +21,7 @@ from ctdash.format import heading, link_id, literal, plain
 from ctdash.models import AgendaKind
 from ctdash.ui import components
 from ctdash.ui.components import EXAMPLE_BADGE
+from ctdash.ui.finding_views import finding_url
 from ctdash.ui.forms import SEEN, EditForm
 from ctdash.viewer import Viewer
 
@@ -220,7 +221,10 @@ def show_agenda(detail: meetings.MeetingDetail) -> None:
 
 
 def _line_text(line: meetings.AgendaLine) -> str:
-    text = f"{line.position + 1}. {KIND_ICONS[line.kind]} **{plain(line.label)}**"
+    name = plain(line.label)
+    if line.finding_id and not line.problem:  # the finding's own page, which checks who may see it
+        name = f"[{name}]({finding_url(line.finding_id)})"
+    text = f"{line.position + 1}. {KIND_ICONS[line.kind]} **{name}**"
     if line.title and line.kind != AgendaKind.TEXT:
         text += f"  \nShown as: {plain(line.title)}"
     if line.body:

@@ -148,6 +148,23 @@ def test_a_member_sees_past_sessions_and_reads_an_agenda_without_changing_it(app
     assert not at.get("form") and not at.get("link_button")
 
 
+def test_a_finding_on_a_past_agenda_links_to_its_page(app_database, open_app, database, people):
+    with database() as session:
+        past = session.get(Meeting, people["past"])
+        meetings.add_item(
+            session,
+            past.id,
+            viewer=viewer_for_fay(session),
+            seen_version=past.version,
+            kind="finding",
+            finding_id=people["finding"],
+        )
+    at = _open(open_app, "kit", "pages/session.py", id=people["past"])
+    assert not at.exception
+    (line,) = [shown(block.value) for block in at.markdown if shown(block.value).startswith("3. ")]
+    assert f"**[Finding: Loan instruments keep pupils playing (test data)](finding?id={people['finding']})**" in line
+
+
 def test_a_member_opening_an_upcoming_session_by_its_address_is_told_it_is_not_shared(app_database, open_app, people):
     at = _open(open_app, "kit", "pages/session.py", id=people["upcoming"])
     assert not at.exception
