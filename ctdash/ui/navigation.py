@@ -24,10 +24,23 @@ def build(viewer: Viewer, *, setup_needed: bool, menu_area) -> st.navigation:
     # Fresh copies each run: st.navigation marks the page it returns as runnable on the object
     # itself, so sessions running at the same time must not share one.
     pages = {file: copy.copy(page) for file, page in _pages(setup_needed, _app_folder()).items()}
+    _default_page_by_name(_default_file(setup_needed).removesuffix(".py"))
     with menu_area:
         for rule in permissions.menu(viewer, setup_needed=setup_needed):
             st.page_link(pages[rule.file], label=rule.title, icon=rule.icon)
     return st.navigation(list(pages.values()), position="hidden")
+
+
+def _default_file(setup_needed: bool) -> str:
+    return "setup.py" if setup_needed else "home.py"
+
+
+def _default_page_by_name(url_path: str) -> None:
+    """Streamlit serves the default page only at the root: a bookmark of /home would otherwise open
+    the home page under a "Page not found" message. Ask for the root instead."""
+    manager = get_script_run_ctx().pages_manager
+    if not manager.intended_page_script_hash and manager.intended_page_name == url_path:
+        manager.set_script_intent("", "")
 
 
 def _app_folder() -> Path:
@@ -45,7 +58,7 @@ def _pages(setup_needed: bool, app_folder: Path) -> dict[str, st.Page]:
             title=rule.title,
             icon=rule.icon,
             url_path=rule.file.removesuffix(".py"),
-            default=rule.file == ("setup.py" if setup_needed else "home.py"),
+            default=rule.file == _default_file(setup_needed),
         )
         for rule in permissions.PAGES
     }

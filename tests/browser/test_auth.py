@@ -48,6 +48,7 @@ COOKIE_COMPONENT_PAGE = "**/extra_streamlit_components.CookieManager.cookie_mana
 PEOPLE = {
     "signs_in": Person("ada.admin", "Ada Admin", "admin"),
     "reloads_sub_pages": Person("ben.admin", "Ben Admin", "admin"),
+    "bookmarked_home": Person("ida.member", "Ida Member", "member"),
     "signs_out": Person("cat.member", "Cat Member", "member"),
     "reloads_after_sign_out": Person("dan.member", "Dan Member", "member"),
     "signs_out_soon_after_a_reload": Person("hal.member", "Hal Member", "member"),
@@ -153,6 +154,19 @@ def test_reloading_a_sub_page_keeps_the_person_signed_in_and_on_that_page(app, p
     expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible()
     expect(page).to_have_url(re.compile(rf"/{path}/?$"))
     expect_signed_in(page, person)
+
+
+def test_a_bookmark_of_the_home_page_by_its_name_opens_it_without_a_not_found_message(app, page):
+    """Streamlit serves the default page at the root only: an address naming it (/home) opens it too."""
+    person = app.people["bookmarked_home"]
+    for signed_in in (False, True):
+        if signed_in:
+            sign_in(page, app, person)
+        visit(page, f"{app.base}/home")
+        expect(page.get_by_role("heading", name="Changing Tracks: inclusion dashboard", level=1)).to_be_visible()
+        expect(page.get_by_text("Page not found")).to_have_count(0)
+        if signed_in:
+            expect_signed_in(page, person)
 
 
 def test_one_click_on_sign_out_signs_out(app, page):
