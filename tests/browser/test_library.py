@@ -135,3 +135,25 @@ def test_a_member_searches_narrows_by_theme_shares_the_view_and_opens_the_findin
         expect(page.get_by_text("We saw the same with Sunday rehearsals (test data).")).to_be_visible()
     finally:
         page.context.close()
+
+
+def test_a_shared_link_with_a_theme_keeps_the_theme_when_a_kind_is_chosen(app, browser):
+    page = new_page(browser)
+    try:
+        sign_in(page, app, app.people["kit"])
+        visit(page, f"{app.base}/library?theme=youth-voice-and-co-design")
+        expect(_listed(page)).to_have_count(1)
+        expect(_listed(page).first).to_contain_text(UNRELATED)
+
+        page.get_by_role("combobox", name="Kind").click()
+        page.get_by_role("option", name=re.compile(r"^Enabler \(1\)")).click()
+        page.keyboard.press("Escape")
+        idle(page)
+        expect(page).to_have_url(re.compile(r"[?&]kind=enabler"))
+        assert "theme=youth-voice-and-co-design" in page.url  # the link's theme is still chosen
+        expect(_listed(page)).to_have_count(1)
+        expect(_listed(page).first).to_contain_text(UNRELATED)
+        expect(page.get_by_role("combobox", name="Theme")).to_be_visible()
+        assert "Youth voice and co-design" in page.locator(".st-key-library_theme").inner_text()
+    finally:
+        page.context.close()
