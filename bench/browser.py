@@ -76,7 +76,7 @@ SHOWN = """([selector, expected]) => {
 
 @dataclass
 class Side:
-    """One of the two servers: where its view is, what it should show, and how its facet is clicked."""
+    """One server compared: where its view is, what it should show, and how its facet is clicked."""
 
     name: str
     start_url: str

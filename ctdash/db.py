@@ -149,7 +149,7 @@ def _sqlite_begin(connection: Connection) -> None:
         raise
 
 
-def _leave_write_queue(info: dict, *_ignored) -> None:
+def _leave_write_queue(info: dict) -> None:
     queue = info.pop(_QUEUED, None)
     if queue is not None:
         queue.release()
@@ -160,7 +160,7 @@ def _leave_write_queue_on_end(connection: Connection) -> None:
         _leave_write_queue(connection.info)
 
 
-def _leave_write_queue_on_pool_event(_dbapi_connection, record, *_ignored) -> None:
+def _leave_write_queue_on_pool_event(_dbapi_connection, record, *_exception) -> None:
     # A connection lost mid-transaction (invalidated), or handed back without its transaction ending,
     # never keeps the queue.
     _leave_write_queue(record.info)
