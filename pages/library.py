@@ -43,4 +43,4 @@ with listing:
                 views.nothing_found(results)
     with charts_tab:
         if charts_tab.open:
-            views.charts(results)
+            views.charts(ui.read(library.chart_counts, query=query))

@@ -208,9 +208,9 @@ def apply_chart_click() -> None:
     st.rerun()
 
 
-def charts(results: Results) -> None:
+def charts(counts: library.ChartCounts) -> None:
     """The view's findings in three charts, each with a sentence and its numbers as a table."""
     st.caption("Click a bar or a square to show just those findings.")
-    library_charts.draw_kind_by_theme(results.kind_by_theme, key=THEME_CHART)
-    library_charts.draw_kind_by_cycle(results.kind_by_cycle, key=CYCLE_CHART)
-    library_charts.draw_theme_partner(results.theme_by_partner, key=CELL_CHART)
+    library_charts.draw_kind_by_theme(counts.kind_by_theme, key=THEME_CHART)
+    library_charts.draw_kind_by_cycle(counts.kind_by_cycle, key=CYCLE_CHART)
+    library_charts.draw_theme_partner(counts.theme_by_partner, key=CELL_CHART)
