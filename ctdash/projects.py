@@ -238,6 +238,7 @@ class BoardColumn:
     stage: str
     count: int
     cards: tuple[BoardCard, ...]
+    kept: tuple[BoardCard, ...] = ()  # read only for ``keep``: past the cards read, or outside the filters
 
 
 @reads(RESEARCH)
@@ -255,8 +256,9 @@ def board_columns(
     """The board's columns, one per stage in order: the count matching the filters and, as cards, the
     ``per_stage`` most recently updated. Only those cards are read, so a board of thousands is cheap.
 
-    The projects in ``keep`` (a Move form open on their cards) are read too, whatever their rank or the
-    filters, after the others of their stage: someone else's update must not take away a form being filled in.
+    The projects in ``keep`` (a Move form open on their cards) not among those are read too, whatever
+    their rank or the filters, as their stage's ``kept``: someone else's update must not take away a form
+    being filled in.
     """
     _require_signed_in(viewer)
     filters = {"cycle": cycle, "partner_id": partner_id, "theme": theme, "stage": stage}
@@ -270,31 +272,40 @@ def board_columns(
     rows = session.execute(
         select(ranked).where(ranked.c.recent <= per_stage).order_by(ranked.c.updated_at.desc(), ranked.c.id.desc())
     ).all()
+    kept_rows = []
     if missing := set(keep) - {row.id for row in rows}:
         unfiltered = dict.fromkeys(filters)
         kept = _board_query(_BOARD_ROW, **unfiltered).where(Project.id.in_(missing))
-        rows += session.execute(kept.order_by(Project.updated_at.desc(), Project.id.desc())).all()
-    themes = _theme_names(session, [row.id for row in rows])
+        kept_rows = session.execute(kept.order_by(Project.updated_at.desc(), Project.id.desc())).all()
+    themes = _theme_names(session, [row.id for row in [*rows, *kept_rows]])
     cards: dict[ProjectStage, list[BoardCard]] = {}
-    for row in rows:
-        cards.setdefault(row.stage, []).append(
-            BoardCard(
-                id=row.id,
-                partner_id=row.partner_id,
-                partner=row.partner,
-                title=row.title,
-                cycle=row.cycle,
-                stage=row.stage.value,
-                themes=tuple(themes.get(row.id, ())),
-                start_date=row.start_date,
-                end_date=row.end_date,
-                updated_at=row.updated_at,
-                version=row.version,
-                is_example=bool(row.is_example),
+    kept_cards: dict[ProjectStage, list[BoardCard]] = {}
+    for found, into in ((rows, cards), (kept_rows, kept_cards)):
+        for row in found:
+            into.setdefault(row.stage, []).append(
+                BoardCard(
+                    id=row.id,
+                    partner_id=row.partner_id,
+                    partner=row.partner,
+                    title=row.title,
+                    cycle=row.cycle,
+                    stage=row.stage.value,
+                    themes=tuple(themes.get(row.id, ())),
+                    start_date=row.start_date,
+                    end_date=row.end_date,
+                    updated_at=row.updated_at,
+                    version=row.version,
+                    is_example=bool(row.is_example),
+                )
             )
-        )
     return tuple(
-        BoardColumn(stage=each.value, count=counts.get(each, 0), cards=tuple(cards.get(each, ()))) for each in STAGES
+        BoardColumn(
+            stage=each.value,
+            count=counts.get(each, 0),
+            cards=tuple(cards.get(each, ())),
+            kept=tuple(kept_cards.get(each, ())),
+        )
+        for each in STAGES
     )
 
 

@@ -131,7 +131,7 @@ def cards_to_read() -> int:
 
 def board(columns: tuple[projects.BoardColumn, ...], viewer: Viewer) -> StageChange | None:
     """One column per stage with a card per project; returns a stage change submitted from a card."""
-    if not any(column.count for column in columns):
+    if not any(column.count or column.kept for column in columns):
         st.info(
             "No research project matches these filters. Choose “Any” in a filter to see more.",
             icon=":material/filter_alt_off:",
@@ -147,9 +147,12 @@ def board(columns: tuple[projects.BoardColumn, ...], viewer: Viewer) -> StageCha
             st.markdown(f"{STAGE_ICONS[stage]} **{stage_label(column.stage)}** · {column.count}")
             limit = shown_per_stage.get(column.stage, MAX_CARDS)
             shown = column.cards[:limit]
-            for card in shown + tuple(card for card in column.cards[limit:] if card.id in kept):
-                change = _card(card, viewer)
-                submitted = submitted or change
+            for card in shown:
+                submitted = _card(card, viewer) or submitted
+            # Cards with a Move form open, past what this column shows or outside the filters.
+            for card in (*(card for card in column.cards[limit:] if card.id in kept), *column.kept):
+                st.caption("Kept on the board while you change its stage.")
+                submitted = _card(card, viewer) or submitted
             if column.count > len(shown):
                 st.caption(
                     f"The {len(shown)} most recently updated of {column.count}. Choose a cycle or partner to "

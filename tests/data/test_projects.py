@@ -141,11 +141,12 @@ def test_the_boards_columns_count_every_project_and_hold_the_most_recently_updat
     )
     assert columns(theme=theme.slug, partner_id=hull.id)["paused"].count == 0
     assert older.id in {card.id for card in columns(partner_id=cornwall.id, stage="analysis")["analysis"].cards}
-    # A card with an open Move form is read whatever its rank or the filters, after its stage's others.
+    # A card with an open Move form is read whatever its rank or the filters, as its stage's kept cards.
     kept = projects.board_columns(session, viewer=viewer, per_stage=3, partner_id=hull.id, keep=(older.id, paused.id))
     kept = {column.stage: column for column in kept}
-    assert [card.id for card in kept["analysis"].cards] == [project.id for project in analysing[:0:-1]] + [older.id]
-    assert [card.id for card in kept["paused"].cards] == [paused.id]
+    assert [card.id for card in kept["analysis"].cards] == [project.id for project in analysing[:0:-1]]
+    assert [card.id for card in kept["analysis"].kept] == [older.id]
+    assert ([card.id for card in kept["paused"].kept], kept["paused"].cards) == ([paused.id], ())
     assert (kept["analysis"].count, kept["paused"].count) == (4, 0)  # the counts stay the filters'
     with pytest.raises(NotFound, match="Sign in to see them"):
         projects.board_columns(session, viewer=ANONYMOUS, per_stage=3)

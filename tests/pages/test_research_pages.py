@@ -288,6 +288,7 @@ def test_a_move_form_being_filled_in_stays_when_another_update_pushes_its_card_d
     assert not fay.exception
     assert _column_heads(fay)["Proposed"] == project_views.MAX_CARDS + 1
     assert fay.session_state[_move_key(fay, oldest)] is True
+    assert "Kept on the board while you change its stage." in [shown(caption.value) for caption in fay.caption]
     fay.selectbox(key=f"stage_{oldest}_stage").select("paused")
     fay.date_input(key=f"stage_{oldest}_end_date").set_value(dt.date(2026, 7, 31))
     fay.button(key=f"FormSubmitter:stage_{oldest}-Save stage").click().run()
@@ -295,3 +296,27 @@ def test_a_move_form_being_filled_in_stays_when_another_update_pushes_its_card_d
     with database() as session:
         saved = session.get(Project, oldest)
         assert (saved.stage, saved.end_date) == (ProjectStage.PAUSED, dt.date(2026, 7, 31))
+
+
+def test_a_move_form_stays_when_another_move_takes_its_card_out_of_the_filters_and_saving_is_a_conflict(
+    app_database, open_app, database, research
+):
+    project = research["cornwall"]  # at analysis
+    fay = _board(open_app, "fay")
+    fay.selectbox(key="board_stage").select("analysis").run()
+    fay = _open_move(fay, project)
+    gil = _open_move(_board(open_app, "gil"), project)
+    gil.selectbox(key=f"stage_{project}_stage").select("paused")
+    gil.button(key=f"FormSubmitter:stage_{project}-Save stage").click().run()
+    assert "is now at “Paused”" in shown(gil.success[0].value)
+
+    fay.run()  # the project no longer matches fay's filter, yet her form is still open on it
+    assert not fay.exception and not fay.info
+    assert fay.session_state[_move_key(fay, project)] is True
+    assert "Kept on the board while you change its stage." in [shown(caption.value) for caption in fay.caption]
+    fay.selectbox(key=f"stage_{project}_stage").select("complete")
+    fay.button(key=f"FormSubmitter:stage_{project}-Save stage").click().run()
+    assert "Someone else changed the project" in shown(fay.error[0].value)  # the version she saw is checked
+    assert fay.selectbox(key=f"stage_{project}_stage").value == "complete"
+    with database() as session:
+        assert session.get(Project, project).stage == ProjectStage.PAUSED
