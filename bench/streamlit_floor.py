@@ -1,6 +1,6 @@
 """The least a Streamlit page can be and still show what bench/browser.py times: the floor under ctdash.
 
-    streamlit run bench/streamlit_floor.py     # with CTDASH_DATABASE_URL naming the benchmark's file
+    streamlit run bench/streamlit_floor.py     # the database the app's settings name (CTDASH_DATABASE_URL)
 
 One page, no sign-in, no menu, no styling: the Kind box (a multiselect whose options read as the
 library's do) and the first page of the anonymous library view as one markdown block of linked titles,
@@ -12,7 +12,6 @@ figures minus these are what ctdash itself adds.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
@@ -21,13 +20,14 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # streamlit run puts only bench/ on the path
 
 from ctdash import db, library  # noqa: E402
+from ctdash.config import get_settings  # noqa: E402
 from ctdash.format import plain  # noqa: E402
 from ctdash.viewer import ANONYMOUS  # noqa: E402
 
 
 @st.cache_resource
 def engine():
-    return db.make_engine(os.environ["CTDASH_DATABASE_URL"])
+    return db.make_engine(get_settings().database_url)
 
 
 @st.cache_data

@@ -26,13 +26,9 @@ board_tab, timeline_tab, table_tab = st.tabs(project_views.VIEWS, key="view", on
 with board_tab:
     if board_tab.open:
         # Only the cards drawn are read: a board of every project is a few dozen rows.
-        columns = ui.read(
-            projects.board_columns,
-            per_stage=project_views.cards_to_read(),
-            keep=project_views.open_moves(),
-            **chosen,
-        )
-        change = project_views.board(columns, viewer)
+        kept = project_views.open_moves()
+        columns = ui.read(projects.board_columns, per_stage=project_views.cards_to_read(), keep=kept, **chosen)
+        change = project_views.board(columns, viewer, kept=kept)
 with timeline_tab:
     if timeline_tab.open:
         project_views.timeline(ui.read(projects.board, **chosen))

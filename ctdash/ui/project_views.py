@@ -129,8 +129,10 @@ def cards_to_read() -> int:
     return max([MAX_CARDS, *cards_shown().values()])
 
 
-def board(columns: tuple[projects.BoardColumn, ...], viewer: Viewer) -> StageChange | None:
-    """One column per stage with a card per project; returns a stage change submitted from a card."""
+def board(columns: tuple[projects.BoardColumn, ...], viewer: Viewer, *, kept: tuple[int, ...]) -> StageChange | None:
+    """One column per stage with a card per project; returns a stage change submitted from a card.
+
+    ``kept``: the projects with a Move form open (``open_moves``), drawn wherever their cards were read."""
     if not any(column.count or column.kept for column in columns):
         st.info(
             "No research project matches these filters. Choose “Any” in a filter to see more.",
@@ -139,7 +141,6 @@ def board(columns: tuple[projects.BoardColumn, ...], viewer: Viewer) -> StageCha
         return None
     submitted = None
     shown_per_stage = cards_shown()
-    kept = set(open_moves())
     # Seven stages side by side need the width; on a narrow screen Streamlit stacks the columns.
     for column, place in zip(columns, st.columns(len(columns), gap="small"), strict=True):
         stage = ProjectStage(column.stage)
