@@ -78,6 +78,12 @@ class Figure:
         return "p95 over" if self.median <= self.target_ms else "MISSED"
 
 
+def title_token(length: int = 6) -> str:
+    """A random tag for a benchmark's finding titles, in letters only: a hexadecimal one can read as a
+    postcode ("d002be": D00 2BE, about 1 in 50), and the safeguarding check then holds the submission back."""
+    return "".join(secrets.choice("abcdefghjkmnpqrstuvwxyz") for _ in range(length))
+
+
 def timed(function: Callable[[], object], repeat: int, warmup: int = 1) -> list[float]:
     for _ in range(warmup):
         function()

@@ -26,7 +26,6 @@ import hashlib
 import io
 import math
 import random
-import secrets
 import statistics
 import sys
 import threading
@@ -45,7 +44,7 @@ if __package__ in (None, ""):  # run as a script: make ``ctdash`` and ``bench`` 
 from sqlalchemy import func, select
 
 from bench import machine
-from bench.bench_home import bench_database, dataset_arguments
+from bench.bench_home import bench_database, dataset_arguments, title_token
 from bench.bench_library import OTHER_WORDS
 from ctdash import db, findings, library, projects
 from ctdash.models import (
@@ -408,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--attachment-kb", type=int, default=64, help="size of each attachment (default 64 KB)")
     args = parser.parse_args(argv)
     warnings.filterwarnings("ignore")
-    run = secrets.token_hex(3)
+    run = title_token()
 
     with bench_database(args) as url:
         engine = db.make_engine(url)

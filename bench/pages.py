@@ -46,6 +46,7 @@ from bench.bench_home import (
     dataset_arguments,
     print_table,
     run_app_py_every_time,
+    title_token,
 )
 from bench.bench_library import OTHER_WORDS
 from ctdash import db, sign_in, users
@@ -349,7 +350,7 @@ def upload_figures(harness: Harness, repeat: int, engine) -> list[Figure]:
     attaching, submitting = [], []
     for number in range(repeat):
         data = register(UPLOAD_MB, number)
-        title = f"Bench upload {number} {secrets.token_hex(3)} (test data)"
+        title = f"Bench upload {number} {title_token()} (test data)"
         at.text_input(key=_generation_key(at, "share", "title")).input(title)
         at.text_area(key=_generation_key(at, "share", "summary")).input(
             "Attendance registers for the first term, attached for the benchmark (test data)."
